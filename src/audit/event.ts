@@ -1,0 +1,105 @@
+// The one event model: everything Warden observes is an AuditEvent appended to the journal.
+// Field names are the public contract of the pull API, the sinks and the console (DESIGN.md):
+// add fields freely, rename none.
+
+export type ActorKind = 'agent' | 'person';
+
+export interface Actor {
+  subject: string;
+  name: string;
+  provider: string;
+  groups: string[];
+  kind: ActorKind;
+  /** The OAuth client the token was issued to (Okta `cid`, Entra `azp`/`appid`, `client_id`). */
+  clientId?: string | null;
+}
+
+export interface EventSource {
+  ip: string;
+  port?: number;
+  /** The client program, e.g. psql's application_name. */
+  client?: string | null;
+  /** The user name the client sent (informational: identity comes from the token). */
+  user?: string | null;
+}
+
+export interface EventConnection {
+  name: string;
+  type: string;
+}
+
+export interface EventAuthorization {
+  group: string;
+  /** Which allow entry matched, e.g. `pg-prod.allow[0]`. */
+  rule: string;
+}
+
+export interface EventRequest {
+  command: string;
+  /** Parameter values of the extended query protocol; binary values as `\x…` hex. */
+  params?: (string | null)[];
+  [key: string]: unknown;
+}
+
+export interface EventResponse {
+  rows: number;
+  bytes: number;
+  sample: string;
+  truncated: boolean;
+  [key: string]: unknown;
+}
+
+export type OutcomeResult = 'success' | 'failure' | 'denied';
+
+export interface EventError {
+  /** SQLSTATE or another protocol's code. */
+  code?: string | null;
+  message: string;
+}
+
+export interface EventOutcome {
+  result: OutcomeResult;
+  error: EventError | null;
+  durationMs?: number | null;
+  [key: string]: unknown;
+}
+
+export interface AuditEvent {
+  /** UUIDv7, the dedupe key everywhere. */
+  id: string;
+  /** Position in the journal, gap-free, from 1. */
+  seq: number;
+  /** ISO 8601 with milliseconds, UTC. For a command: when it started. */
+  time: string;
+  type: string;
+  actor: Actor | null;
+  source: EventSource | null;
+  connection: EventConnection | null;
+  sessionId: string | null;
+  authorization: EventAuthorization | null;
+  request: EventRequest | null;
+  response: EventResponse | null;
+  outcome: EventOutcome | null;
+  /** The provider's original event, for idp.* events. */
+  raw: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+/** What a producer hands to the journal; the journal assigns id, seq, time (if absent) and the chain. */
+export type EventDraft = Partial<
+  Omit<AuditEvent, 'id' | 'seq' | 'prevHash' | 'hash' | 'type'>
+> & { type: string };
+
+/** Event types Warden itself writes. Others (idp.*, alert.*) arrive with later modules. */
+export const EventTypes = {
+  sessionStart: 'session.start',
+  sessionEnd: 'session.end',
+  /** Written before a statement is forwarded: the write-ahead record that it was sent. */
+  dbQueryStart: 'db.query.start',
+  /** Written when the statement completed: the command with its result. */
+  dbQuery: 'db.query',
+  dbCancel: 'db.cancel',
+  authnFailure: 'authn.failure',
+  authzDenied: 'authz.denied',
+} as const;

@@ -1,0 +1,101 @@
+// The validated shape of warden.yaml. Key names are a contract with users and documentation:
+// add keys freely, rename none.
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+export type ProviderPreset = 'oidc' | 'okta' | 'entra';
+
+export interface ProviderConfig {
+  name: string;
+  preset: ProviderPreset;
+  issuer: string;
+  /** One or several accepted `aud` values. */
+  audience: string[];
+  /** Claim holding the groups: Okta `groups`; Entra `roles` (app roles) or `groups` (object ids). */
+  groupsClaim: string;
+  /** Allowed JWS algorithms; asymmetric only. */
+  algorithms: string[];
+  /** Claims tried in order for the display name. */
+  nameClaims: string[];
+  /** Claims tried in order for the OAuth client id (Okta `cid`, Entra v2 `azp`, v1 `appid`). */
+  clientIdClaims: string[];
+  /** Overrides discovery's `jwks_uri` (rarely needed). */
+  jwksUri: string | null;
+}
+
+export interface IdentityConfig {
+  providers: ProviderConfig[];
+  /** Groups whose members may read the audit API. */
+  adminGroups: string[];
+  /** Tolerance for `exp`/`nbf`, seconds. */
+  clockSkewSeconds: number;
+}
+
+export interface PostgresListenerConfig {
+  listen: HostPort;
+  /** Required unless `listen` is a loopback address. */
+  tls: TlsFiles | null;
+}
+
+export interface ListenersConfig {
+  postgres: PostgresListenerConfig | null;
+}
+
+export interface AllowRule {
+  group: string;
+}
+
+export type TargetTlsMode = 'disable' | 'require' | 'verify-full';
+
+export interface PostgresTarget {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  /** Never logged, never recorded, never returned. */
+  password: string | null;
+  tls: { mode: TargetTlsMode; ca: string | null };
+}
+
+export interface PostgresConnectionConfig {
+  name: string;
+  type: 'postgres';
+  target: PostgresTarget;
+  allow: AllowRule[];
+  tags: string[];
+}
+
+export type ConnectionConfig = PostgresConnectionConfig;
+
+export interface RecordingConfig {
+  /** Bytes of each result kept in the record. */
+  responseSample: number;
+}
+
+export interface StoreConfig {
+  /** `sqlite:PATH` (the embedded default). */
+  url: string;
+  /** SQLite `synchronous`: `normal` survives a process crash, `full` also a power loss. */
+  synchronous: 'normal' | 'full';
+}
+
+export interface ApiConfig {
+  listen: HostPort;
+}
+
+export interface WardenConfig {
+  store: StoreConfig;
+  api: ApiConfig;
+  identity: IdentityConfig;
+  listeners: ListenersConfig;
+  connections: ConnectionConfig[];
+  recording: RecordingConfig;
+}
