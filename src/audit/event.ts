@@ -38,6 +38,10 @@ export interface EventRequest {
   command: string;
   /** Parameter values of the extended query protocol; binary values as `\x…` hex. */
   params?: (string | null)[];
+  /** 1-based position of the statement in its session: pairs `db.query.start` with `db.query`. */
+  statementIndex?: number;
+  /** `simple` (Query message) or `extended` (Parse/Bind/Execute). */
+  protocol?: string;
   [key: string]: unknown;
 }
 
@@ -64,6 +68,17 @@ export interface EventOutcome {
   [key: string]: unknown;
 }
 
+/** Carried by `session.end`: what the session did, and how it ended. */
+export interface SessionTotals {
+  statements: number;
+  errors: number;
+  rows: number;
+  bytesFromClient: number;
+  bytesToClient: number;
+  /** client_terminated | client_disconnected | upstream_closed | gateway_shutdown | target_unreachable | error */
+  endReason: string;
+}
+
 export interface AuditEvent {
   /** UUIDv7, the dedupe key everywhere. */
   id: string;
@@ -82,6 +97,8 @@ export interface AuditEvent {
   outcome: EventOutcome | null;
   /** The provider's original event, for idp.* events. */
   raw: unknown;
+  /** Only on `session.end`. */
+  totals?: SessionTotals | null;
   prevHash: string;
   hash: string;
 }
