@@ -1,0 +1,48 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../identity/principal.js';
+import { sendError } from './errors.js';
+
+export interface AdminAuthOptions {
+  verifyToken(token: string): Promise<Principal>;
+  adminGroups: string[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/**
+ * Reading the audit trail is itself privileged: a bearer token from a configured provider whose
+ * groups include one of `identity.adminGroups`. No token or a bad one → 401; a valid token
+ * without an admin group → 403. The token is never echoed back or logged.
+ */
+export function createAdminAuth(options: AdminAuthOptions) {
+  const adminGroups = new Set(options.adminGroups);
+  return async function requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match?.[1]) {
+      reply.header('WWW-Authenticate', 'Bearer realm="warden"');
+      return sendError(reply, 401, 'unauthorized', 'a bearer token is required');
+    }
+    let principal: Principal;
+    try {
+      principal = await options.verifyToken(match[1]);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : 'token rejected';
+      reply.header('WWW-Authenticate', 'Bearer realm="warden", error="invalid_token"');
+      return sendError(reply, 401, 'invalid_token', `token rejected: ${reason}`);
+    }
+    if (!principal.groups.some((group) => adminGroups.has(group))) {
+      return sendError(
+        reply,
+        403,
+        'forbidden',
+        `${principal.name} (${principal.provider}) is not in an admin group (${[...adminGroups].join(', ') || 'none configured'})`,
+      );
+    }
+    request.principal = principal;
+  };
+}

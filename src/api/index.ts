@@ -1,0 +1,1 @@
+export { buildApi, startApiServer, type ApiServer, type ApiServerOptions } from './server.js';

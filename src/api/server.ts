@@ -1,0 +1,68 @@
+import { fastify, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { AuditReader } from '../audit/index.js';
+import type { HostPort } from '../config/types.js';
+import type { Principal } from '../identity/principal.js';
+import type { Logger } from '../log/index.js';
+import { createAdminAuth } from './admin-auth.js';
+import { createErrorHandler, sendError } from './errors.js';
+import { registerEventRoutes } from './routes/events.js';
+import { registerSessionRoutes } from './routes/sessions.js';
+
+export interface ApiServerOptions {
+  listen: HostPort;
+  verifyToken(token: string): Promise<Principal>;
+  adminGroups: string[];
+  reader: AuditReader;
+  /** What `/healthz` reports besides `status`. */
+  health(): Record<string, unknown>;
+  logger: Logger;
+}
+
+export interface ApiServer {
+  address: HostPort;
+  /** `http://host:port`, ready to be used by a client. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function buildApi(options: ApiServerOptions): Promise<FastifyInstance> {
+  const app = fastify({ logger: false, disableRequestLogging: true });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Warden audit API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.setErrorHandler(createErrorHandler(options.logger));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+  );
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({
+    status: 'ok',
+    ...options.health(),
+  }));
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(async (admin) => {
+    admin.addHook('onRequest', createAdminAuth(options));
+    registerSessionRoutes(admin, options.reader);
+    registerEventRoutes(admin, options.reader);
+  });
+  return app;
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const app = await buildApi(options);
+  await app.listen({ host: options.listen.host, port: options.listen.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.listen.port;
+  const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;
+  return {
+    address: { host: options.listen.host, port },
+    url: `http://${host}:${port}`,
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,199 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { SessionDetail, SessionSummary } from '../../audit/index.js';
+import { verifyJournal } from '../../audit/index.js';
+import { loadConfig } from '../../config/index.js';
+import { startGateway, type Gateway } from '../../gateway/index.js';
+import { createLogger } from '../../log/index.js';
+import { freePort } from '../../sandbox/free-port.js';
+import { renderSessionDetail, renderVerifyResult } from '../format.js';
+import { demoAudience, demoIdentities, demoTarget, startDemoWorld, type DemoWorld } from './demo-world.js';
+import { Narrator } from './narrator.js';
+
+export interface DemoOptions {
+  keep?: boolean;
+}
+
+const agentScript = `SELECT id, customer, amount_cents, status FROM invoices ORDER BY id;
+INSERT INTO invoices (customer, amount_cents, status) VALUES ('stark', 45000, 'draft');
+DELETE FROM invoices WHERE status = 'void';
+SELECT * FROM payments;
+`;
+
+function demoConfigYaml(world: DemoWorld, postgresPort: number, apiPort: number): string {
+  return `# Written by \`warden demo\`: the same keys a real deployment uses.
+store:
+  url: sqlite:./warden.db
+api:
+  listen: 127.0.0.1:${apiPort}
+identity:
+  providers:
+    - name: demo-idp
+      issuer: ${world.oidc.issuer}
+      audience: ${demoAudience}
+      groupsClaim: groups
+  adminGroups: [warden-admins]
+listeners:
+  postgres:
+    listen: 127.0.0.1:${postgresPort}
+connections:
+  - name: pg-prod
+    type: postgres
+    target: { host: ${world.postgres.host}, port: ${world.postgres.port}, database: ${demoTarget.database}, user: ${demoTarget.user}, password: "\${PG_PROD_PASSWORD}" }
+    allow:
+      - group: agents-db
+recording:
+  responseSample: 65536
+`;
+}
+
+function havePsql(): boolean {
+  return spawnSync('psql', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Runs the real psql with the token as its password; resolves with what it printed. */
+function runPsql(gateway: Gateway, user: string, token: string, script: string): Promise<string> {
+  const address = gateway.postgres!.address;
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'psql',
+      [`host=${address.host} port=${address.port} dbname=pg-prod user=${user} sslmode=disable application_name=${user}`],
+      { env: { ...process.env, PGPASSWORD: token, PSQLRC: '/dev/null' }, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', () => resolve(output));
+    child.stdin.end(script);
+  });
+}
+
+async function runWithNodePostgres(gateway: Gateway, user: string, token: string, statements: string[]): Promise<string> {
+  const client = new pg.Client({
+    host: gateway.postgres!.address.host,
+    port: gateway.postgres!.address.port,
+    database: 'pg-prod',
+    user,
+    password: token,
+    application_name: `${user} (node-postgres)`,
+  });
+  const lines: string[] = [];
+  try {
+    await client.connect();
+    for (const text of statements) {
+      try {
+        const result = await client.query(text);
+        lines.push(`${result.command} ${result.rowCount ?? ''}`.trim());
+      } catch (error) {
+        lines.push(`ERROR: ${(error as Error).message}`);
+      }
+    }
+  } catch (error) {
+    const e = error as Error & { code?: string };
+    lines.push(`connection refused: ${e.code ?? ''} ${e.message}`.replace('  ', ' '));
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  return lines.join('\n');
+}
+
+async function apiGet<T>(gateway: Gateway, path: string, token: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${gateway.api.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+export async function runDemo(options: DemoOptions): Promise<number> {
+  const say = new Narrator();
+  say.heading('Warden demo: an AI agent reaches PostgreSQL through Warden, and every statement is recorded');
+  const workDir = await mkdtemp(join(tmpdir(), 'warden-demo-'));
+  let world: DemoWorld | null = null;
+  let gateway: Gateway | null = null;
+  try {
+    say.next('Starting the outside world: a throwaway PostgreSQL (SCRAM password auth) and an OpenID provider');
+    world = await startDemoWorld();
+    say.detail(`PostgreSQL  ${world.postgres.host}:${world.postgres.port}, database ${demoTarget.database}, user ${demoTarget.user} (its password stays inside Warden)`);
+    say.detail(`OpenID provider (oidc-provider)  ${world.oidc.issuer}`);
+    for (const identity of Object.values(demoIdentities)) {
+      say.detail(`  client ${identity.clientId.padEnd(16)} groups [${identity.groups.join(', ')}]`);
+    }
+
+    say.next('Starting Warden with this warden.yaml');
+    const configPath = join(workDir, 'warden.yaml');
+    const yaml = demoConfigYaml(world, await freePort(), await freePort());
+    await writeFile(configPath, yaml);
+    say.detail(yaml);
+    const config = await loadConfig(configPath, { ...process.env, PG_PROD_PASSWORD: demoTarget.password });
+    gateway = await startGateway(config, createLogger({ level: 'warn' }));
+    say.detail(`PostgreSQL listener ${gateway.postgres!.address.host}:${gateway.postgres!.address.port}, audit API ${gateway.api.url}`);
+
+    const { agent, outsider, auditor } = demoIdentities;
+    say.next(`${agent.name} gets an access token from the provider as itself (client credentials)`);
+    const agentToken = await world.oidc.clientCredentialsToken(agent.clientId, agent.clientSecret);
+    const claims = JSON.parse(Buffer.from(agentToken.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    say.detail(`a signed JWT of ${agentToken.length} characters: sub=${String(claims.sub)}, aud=${String(claims.aud)}, groups=${JSON.stringify(claims.groups)}`);
+
+    say.next(`${agent.name} connects to database "pg-prod" with the token as its password and runs statements`);
+    if (havePsql()) {
+      say.detail(`$ PGPASSWORD=<token> psql "host=… dbname=pg-prod user=${agent.name}"`);
+      say.detail(agentScript);
+      say.detail(await runPsql(gateway, agent.name, agentToken, agentScript));
+    } else {
+      say.detail('(psql is not installed: the same statements through node-postgres)');
+      say.detail(await runWithNodePostgres(gateway, agent.name, agentToken, agentScript.trim().split('\n')));
+    }
+    say.detail('and with node-postgres, a parameterized query (extended protocol):');
+    const client = new pg.Client({
+      host: gateway.postgres!.address.host,
+      port: gateway.postgres!.address.port,
+      database: 'pg-prod',
+      user: agent.name,
+      password: agentToken,
+      application_name: 'billing-agent (node-postgres)',
+    });
+    await client.connect();
+    const overdue = await client.query('SELECT customer, amount_cents FROM invoices WHERE status = $1', ['overdue']);
+    await client.end();
+    say.detail(`  → ${JSON.stringify(overdue.rows)}`);
+
+    say.next(`${outsider.name} (group marketing) tries the same connection`);
+    const outsiderToken = await world.oidc.clientCredentialsToken(outsider.clientId, outsider.clientSecret);
+    say.detail(await runWithNodePostgres(gateway, outsider.name, outsiderToken, ['SELECT 1']));
+
+    say.next(`${auditor.name} (group warden-admins) reads the record through the audit API`);
+    const auditorToken = await world.oidc.clientCredentialsToken(auditor.clientId, auditor.clientSecret);
+    const forbidden = await apiGet(gateway, '/api/v1/sessions', outsiderToken);
+    say.detail(`GET /api/v1/sessions as ${outsider.name} → ${forbidden.status}`);
+    const list = await apiGet<{ sessions: SessionSummary[] }>(gateway, `/api/v1/sessions?identity=${agent.name}`, auditorToken);
+    say.detail(`GET /api/v1/sessions?identity=${agent.name} as ${auditor.name} → ${list.status}, ${list.body.sessions.length} sessions`);
+    for (const summary of [...list.body.sessions].reverse()) {
+      const detail = await apiGet<SessionDetail>(gateway, `/api/v1/sessions/${summary.id}`, auditorToken);
+      say.detail('');
+      say.detail(renderSessionDetail(detail.body));
+    }
+    const denied = await apiGet<{ events: unknown[] }>(gateway, '/api/v1/events?type=authz.denied', auditorToken);
+    say.detail('');
+    say.detail(`GET /api/v1/events?type=authz.denied → ${denied.body.events.length} event(s): the refused attempt is on the record too`);
+
+    say.next('The journal is hash-chained: warden verify walks it');
+    say.detail(renderVerifyResult(await verifyJournal(gateway.store)));
+
+    if (options.keep) {
+      const address = gateway.postgres!.address;
+      say.next('Everything stays up. Connect by hand (Ctrl-C here to stop and clean up):');
+      say.detail(`PGPASSWORD='${await world.oidc.clientCredentialsToken(agent.clientId, agent.clientSecret)}' \\`);
+      say.detail(`  psql "host=${address.host} port=${address.port} dbname=pg-prod user=${agent.name} sslmode=disable"`);
+      say.detail(`warden sessions list --config ${configPath}`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    }
+    return 0;
+  } finally {
+    await gateway?.close();
+    await world?.close();
+    await rm(workDir, { recursive: true, force: true });
+    say.detail('\nCleaned up: PostgreSQL, the provider and Warden stopped; temporary files removed.');
+  }
+}

@@ -1,0 +1,91 @@
+import Table from 'cli-table3';
+import type { AuditEvent } from '../audit/event.js';
+import type { SessionDetail, SessionSummary, StatementRecord, VerifyResult } from '../audit/index.js';
+
+// Readable renderings for people; `--json` prints the API's shapes instead.
+
+const dash = '—';
+
+function shortTime(iso: string | null | undefined): string {
+  return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : dash;
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function who(actor: AuditEvent['actor']): string {
+  return actor ? `${actor.name} (${actor.kind}, ${actor.provider})` : dash;
+}
+
+export function renderSessionList(sessions: SessionSummary[]): string {
+  if (sessions.length === 0) return 'No sessions recorded.';
+  const table = new Table({
+    head: ['session', 'started', 'identity', 'connection', 'authorized by', 'stmts', 'errors', 'ended'],
+  });
+  for (const s of sessions) {
+    table.push([
+      s.id,
+      shortTime(s.startedAt),
+      who(s.actor),
+      s.connection?.name ?? dash,
+      s.authorization ? `${s.authorization.group} (${s.authorization.rule})` : dash,
+      s.statements,
+      s.errors,
+      s.endedAt ? `${shortTime(s.endedAt)} ${s.endReason ?? ''}`.trim() : 'open',
+    ]);
+  }
+  return table.toString();
+}
+
+function statementResult(statement: StatementRecord): string {
+  const result = statement.result;
+  if (!result) return 'no result recorded';
+  const error = result.outcome?.error;
+  if (error) return `ERROR ${error.code ?? ''} ${oneLine(error.message, 60)}`.replace('  ', ' ');
+  const tags = (result.response?.tags as string[] | undefined)?.join(', ');
+  return tags ? `${tags} (${result.response?.rows ?? 0} rows)` : `${result.response?.rows ?? 0} rows`;
+}
+
+export function renderSessionDetail(detail: SessionDetail): string {
+  const s = detail.session;
+  const actor = s.actor;
+  const lines = [
+    `Session ${s.id} on ${s.connection ? `${s.connection.name} (${s.connection.type})` : dash}`,
+    `  who   ${actor ? `${actor.name}: ${actor.kind} from ${actor.provider}, subject ${actor.subject}, groups [${actor.groups.join(', ')}]` : dash}`,
+    `  why   ${s.authorization ? `group ${s.authorization.group} matched rule ${s.authorization.rule}` : dash}`,
+    `  from  ${s.source ? `${s.source.ip}${s.source.client ? `, ${s.source.client}` : ''}` : dash}`,
+    `  when  ${shortTime(s.startedAt)} → ${s.endedAt ? shortTime(s.endedAt) : 'still open'}${s.endReason ? ` (${s.endReason})` : ''}`,
+    `  what  ${s.statements} statements, ${s.errors} errors`,
+  ];
+  if (detail.statements.length === 0) return lines.join('\n');
+  const table = new Table({ head: ['#', 'started', 'statement', 'params', 'result', 'ms'] });
+  for (const statement of detail.statements) {
+    table.push([
+      statement.index,
+      shortTime(statement.startedAt),
+      oneLine(statement.command, 70),
+      statement.params?.length ? oneLine(JSON.stringify(statement.params), 30) : '',
+      statementResult(statement),
+      statement.result?.outcome?.durationMs?.toFixed(1) ?? dash,
+    ]);
+  }
+  return `${lines.join('\n')}\n${table.toString()}`;
+}
+
+export function renderEvents(events: AuditEvent[]): string {
+  if (events.length === 0) return 'No events.';
+  const table = new Table({ head: ['seq', 'time', 'type', 'identity', 'connection', 'detail'] });
+  for (const e of events) {
+    const detail = e.request?.command ?? e.outcome?.error?.message ?? e.outcome?.result ?? '';
+    table.push([e.seq, shortTime(e.time), e.type, who(e.actor), e.connection?.name ?? dash, oneLine(String(detail), 60)]);
+  }
+  return table.toString();
+}
+
+export function renderVerifyResult(result: VerifyResult): string {
+  return result.ok
+    ? `Journal intact: ${result.events} events, chain verified through seq ${result.lastSeq}.`
+    : `Journal TAMPERED: first bad event is seq ${result.firstBadSeq} (${result.problem}): ${result.detail}`;
+}

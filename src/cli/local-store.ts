@@ -1,0 +1,21 @@
+import { createAuditReader, type AuditReader } from '../audit/index.js';
+import { loadConfig } from '../config/index.js';
+import { openStore, type Store } from '../store/index.js';
+import { resolveConfigPath } from './config-path.js';
+
+/**
+ * The read commands open the journal of the configured store directly: whoever runs them has the
+ * gateway's configuration and files, which is the same trust as an admin token for the API.
+ */
+export async function withLocalStore<T>(
+  configOption: string | undefined,
+  work: (store: Store, reader: AuditReader) => Promise<T>,
+): Promise<T> {
+  const config = await loadConfig(resolveConfigPath(configOption));
+  const store = await openStore(config.store);
+  try {
+    return await work(store, createAuditReader(store));
+  } finally {
+    await store.close();
+  }
+}

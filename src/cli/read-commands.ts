@@ -1,0 +1,81 @@
+import { verifyJournal } from '../audit/index.js';
+import { renderEvents, renderSessionDetail, renderSessionList, renderVerifyResult } from './format.js';
+import { withLocalStore } from './local-store.js';
+
+interface Common {
+  config?: string;
+  json?: boolean;
+}
+
+function print(json: boolean | undefined, value: unknown, readable: () => string): void {
+  process.stdout.write(`${json ? JSON.stringify(value, null, 2) : readable()}\n`);
+}
+
+function positiveInteger(name: string, value: string | undefined, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new Error(`--${name}: expected an integer 1-${max}, got "${value}"`);
+  }
+  return n;
+}
+
+function isoTime(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (Number.isNaN(Date.parse(value))) throw new Error(`--${name}: expected an ISO 8601 time, got "${value}"`);
+  return new Date(value).toISOString();
+}
+
+export async function listSessions(
+  options: Common & { identity?: string; connection?: string; since?: string; until?: string; limit?: string; cursor?: string },
+): Promise<number> {
+  const filter = {
+    identity: options.identity,
+    connection: options.connection,
+    since: isoTime('since', options.since),
+    until: isoTime('until', options.until),
+    limit: positiveInteger('limit', options.limit, 1000) ?? 50,
+    cursor: options.cursor,
+  };
+  const page = await withLocalStore(options.config, (_store, reader) => reader.listSessions(filter));
+  print(options.json, page, () =>
+    page.nextCursor
+      ? `${renderSessionList(page.sessions)}\nMore: --cursor ${page.nextCursor}`
+      : renderSessionList(page.sessions),
+  );
+  return 0;
+}
+
+export async function showSession(id: string, options: Common): Promise<number> {
+  const detail = await withLocalStore(options.config, (_store, reader) => reader.getSession(id));
+  if (!detail) {
+    process.stderr.write(`warden: no session ${id}\n`);
+    return 1;
+  }
+  print(options.json, detail, () => renderSessionDetail(detail));
+  return 0;
+}
+
+export async function listEvents(
+  options: Common & { type?: string; since?: string; after?: string; limit?: string },
+): Promise<number> {
+  const after = options.after === undefined ? undefined : Number(options.after);
+  if (after !== undefined && (!Number.isInteger(after) || after < 0)) {
+    throw new Error(`--after: expected a seq (an integer ≥ 0), got "${options.after}"`);
+  }
+  const filter = {
+    type: options.type,
+    since: isoTime('since', options.since),
+    after,
+    limit: positiveInteger('limit', options.limit, 1000) ?? 100,
+  };
+  const events = await withLocalStore(options.config, (_store, reader) => reader.listEvents(filter));
+  print(options.json, events, () => renderEvents(events));
+  return 0;
+}
+
+export async function verify(options: Common): Promise<number> {
+  const result = await withLocalStore(options.config, (store) => verifyJournal(store));
+  print(options.json, result, () => renderVerifyResult(result));
+  return result.ok ? 0 : 2;
+}

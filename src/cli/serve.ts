@@ -1,0 +1,30 @@
+import { loadConfig } from '../config/index.js';
+import { startGateway } from '../gateway/index.js';
+import { createLogger } from '../log/index.js';
+import { resolveConfigPath } from './config-path.js';
+
+export async function serve(options: { config?: string }): Promise<number> {
+  const logger = createLogger();
+  const configPath = resolveConfigPath(options.config);
+  const config = await loadConfig(configPath);
+  const gateway = await startGateway(config, logger);
+  logger.info(
+    {
+      config: configPath,
+      api: gateway.api.url,
+      postgres: gateway.postgres?.address ?? null,
+      connections: config.connections.map((c) => c.name),
+    },
+    'warden is serving',
+  );
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      resolveStop();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await gateway.close();
+  return 0;
+}

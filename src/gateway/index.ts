@@ -1,0 +1,67 @@
+import { startApiServer, type ApiServer } from '../api/index.js';
+import { createAuditReader, openJournal, type Journal } from '../audit/index.js';
+import type { WardenConfig } from '../config/index.js';
+import { createConnectionRegistry } from '../connections/index.js';
+import { createTokenVerifier } from '../identity/index.js';
+import type { Logger } from '../log/index.js';
+import { authorize } from '../policy/index.js';
+import { startPostgresListener, type PostgresListener } from '../protocols/postgres/index.js';
+import { openStore, type Store } from '../store/index.js';
+
+/** A running Warden: the journal, the protocol listeners and the API, wired from one config. */
+export interface Gateway {
+  api: ApiServer;
+  postgres: PostgresListener | null;
+  store: Store;
+  journal: Journal;
+  close(): Promise<void>;
+}
+
+export async function startGateway(config: WardenConfig, logger: Logger): Promise<Gateway> {
+  const store = await openStore(config.store);
+  const journal = await openJournal(store, { logger });
+  const verifier = createTokenVerifier(config.identity, { logger });
+  const verifyToken = (token: string) => verifier.verify(token);
+  const connections = createConnectionRegistry(config.connections);
+  const startedAt = new Date().toISOString();
+
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    // Listeners first (their sessions write session.end), then the journal and the store.
+    for (const closeOne of closers.reverse()) await closeOne();
+    await journal.close();
+    await store.close();
+  };
+
+  try {
+    const postgres = config.listeners.postgres
+      ? await startPostgresListener({
+          config: config.listeners.postgres,
+          connections,
+          verifyToken,
+          authorize,
+          journal,
+          recording: config.recording,
+          logger: logger.child({ listener: 'postgres' }),
+        })
+      : null;
+    if (postgres) closers.push(() => postgres.close());
+
+    const api = await startApiServer({
+      listen: config.api.listen,
+      verifyToken,
+      adminGroups: config.identity.adminGroups,
+      reader: createAuditReader(store),
+      health: () => ({
+        startedAt,
+        listeners: postgres ? { postgres: { ...postgres.address, sessions: postgres.activeSessions() } } : {},
+      }),
+      logger,
+    });
+    closers.push(() => api.close());
+    return { api, postgres, store, journal, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
