@@ -1,0 +1,171 @@
+// pgbench select-only (-S, 8 clients, simple and prepared protocol) straight to PostgreSQL, through
+// PgBouncer in session mode, and through Warden with recording on — in one run, alternating the
+// order each round so drift on the machine does not favour one of them. Prints TPS and ratios.
+//
+//   npm run build && node bench/pgbench.js          (BENCH_SECONDS=10 BENCH_ROUNDS=3 by default)
+//
+// Needs pgbench and pgbouncer (Debian: apt-get install postgresql-contrib pgbouncer).
+import { execFileSync, spawn } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { parseConfig } from '../dist/config/index.js';
+import { startGateway } from '../dist/gateway/index.js';
+import { createLogger } from '../dist/log/index.js';
+import { freePort } from '../dist/sandbox/free-port.js';
+import { startOidcProvider } from '../dist/sandbox/oidc-provider.js';
+import { startPostgres } from '../dist/sandbox/postgres.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const clients = 8;
+const benchUser = { name: 'bench_user', password: 'bench-password' };
+
+function requireCommand(name, hint) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+  } catch {
+    console.error(`bench: ${name} is not installed (${hint})`);
+    process.exit(1);
+  }
+}
+
+/** PgBouncer, like PostgreSQL, refuses to run as root. */
+function unprivileged() {
+  if (process.getuid?.() !== 0) return {};
+  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
+  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
+  return { uid, gid };
+}
+
+async function startPgBouncer(postgres, dir) {
+  const port = await freePort();
+  writeFileSync(join(dir, 'userlist.txt'), `"${benchUser.name}" "${benchUser.password}"\n`);
+  writeFileSync(
+    join(dir, 'pgbouncer.ini'),
+    `[databases]
+bench = host=${postgres.host} port=${postgres.port} dbname=bench
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = ${port}
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = ${join(dir, 'userlist.txt')}
+pool_mode = session
+max_client_conn = 200
+default_pool_size = 20
+logfile = ${join(dir, 'pgbouncer.log')}
+`,
+  );
+  const ids = unprivileged();
+  if (ids.uid !== undefined) for (const f of ['', 'userlist.txt', 'pgbouncer.ini']) chownSync(join(dir, f), ids.uid, ids.gid);
+  const child = spawn('pgbouncer', [join(dir, 'pgbouncer.ini')], { ...ids, stdio: 'ignore' });
+  for (let i = 0; i < 50; i++) {
+    try {
+      const c = new pg.Client({ host: '127.0.0.1', port, database: 'bench', user: benchUser.name, password: benchUser.password });
+      await c.connect();
+      await c.end();
+      return { port, stop: () => child.kill('SIGTERM') };
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  child.kill('SIGKILL');
+  throw new Error('pgbouncer did not start');
+}
+
+function pgbench(target, mode) {
+  const args = ['-S', '-n', '-c', String(clients), '-j', '2', '-T', String(seconds), '-M', mode,
+    '-h', '127.0.0.1', '-p', String(target.port), '-U', target.user, target.database];
+  const output = execFileSync('pgbench', args, { env: { ...process.env, PGPASSWORD: target.password() } }).toString();
+  const match = /tps = ([\d.]+) \(without initial connection time\)/.exec(output);
+  if (!match) throw new Error(`could not read pgbench output:\n${output}`);
+  return Number(match[1]);
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+requireCommand('pgbench', 'Debian: postgresql-contrib or postgresql-client');
+requireCommand('pgbouncer', 'Debian: pgbouncer');
+const dir = mkdtempSync(join(tmpdir(), 'warden-bench-'));
+const postgres = await startPostgres({ authMethod: 'scram-sha-256', users: [benchUser] });
+const admin = new pg.Client({ connectionString: postgres.url() });
+await admin.connect();
+await admin.query(`CREATE DATABASE bench OWNER ${benchUser.name}`);
+await admin.end();
+execFileSync('pgbench', ['-i', '-q', '-s', '10', '-h', postgres.host, '-p', String(postgres.port), '-U', benchUser.name, 'bench'], {
+  env: { ...process.env, PGPASSWORD: benchUser.password },
+  stdio: 'ignore',
+});
+const oidc = await startOidcProvider({
+  audience: 'api://warden',
+  clients: [{ clientId: 'bench-agent', clientSecret: 'bench-secret', groups: ['agents-db'] }],
+  accessTokenTtlSeconds: 3600,
+});
+const config = parseConfig(
+  `store: { url: "sqlite:./warden-bench.db" }
+api: { listen: "127.0.0.1:${await freePort()}" }
+identity:
+  providers: [{ name: bench-idp, issuer: "${oidc.issuer}", audience: "api://warden" }]
+listeners:
+  postgres: { listen: "127.0.0.1:${await freePort()}" }
+connections:
+  - name: bench
+    type: postgres
+    target: { host: ${postgres.host}, port: ${postgres.port}, database: bench, user: ${benchUser.name}, password: "${benchUser.password}" }
+    allow: [{ group: agents-db }]
+`,
+  { baseDir: dir, env: process.env },
+);
+const gateway = await startGateway(config, createLogger({ level: 'warn' }));
+const bouncer = await startPgBouncer(postgres, dir);
+const token = await oidc.clientCredentialsToken('bench-agent', 'bench-secret');
+
+const targets = [
+  { name: 'direct', port: postgres.port, user: benchUser.name, database: 'bench', password: () => benchUser.password },
+  { name: 'pgbouncer', port: bouncer.port, user: benchUser.name, database: 'bench', password: () => benchUser.password },
+  { name: 'warden', port: gateway.postgres.address.port, user: 'bench-agent', database: 'bench', password: () => token },
+];
+const results = {};
+let wardenCpuMicros = 0;
+let wardenTransactions = 0;
+try {
+  console.log(`pgbench -S, ${clients} clients, ${seconds} s per run, ${rounds} rounds (alternating order)`);
+  for (let round = 0; round < rounds; round++) {
+    const order = targets.slice(round % 3).concat(targets.slice(0, round % 3));
+    for (const mode of ['simple', 'prepared']) {
+      for (const target of order) {
+        const cpuBefore = process.cpuUsage();
+        const tps = pgbench(target, mode);
+        if (target.name === 'warden') {
+          const cpu = process.cpuUsage(cpuBefore);
+          wardenCpuMicros += cpu.user + cpu.system;
+          wardenTransactions += tps * seconds;
+        }
+        (results[`${mode} ${target.name}`] ??= []).push(tps);
+        console.log(`  round ${round + 1} ${mode.padEnd(8)} ${target.name.padEnd(9)} ${tps.toFixed(0)} tps`);
+      }
+    }
+  }
+  console.log('\nmedian TPS');
+  for (const mode of ['simple', 'prepared']) {
+    const [d, b, w] = ['direct', 'pgbouncer', 'warden'].map((t) => median(results[`${mode} ${t}`]));
+    console.log(
+      `  ${mode.padEnd(8)} direct ${d.toFixed(0)}  pgbouncer ${b.toFixed(0)}  warden ${w.toFixed(0)}` +
+        `  warden/pgbouncer ${(w / b).toFixed(2)}  warden/direct ${(w / d).toFixed(2)}  pgbouncer/direct ${(b / d).toFixed(2)}`,
+    );
+  }
+  const journalEvents = (await gateway.store.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n;
+  console.log(`\nwarden process CPU: ${(wardenCpuMicros / wardenTransactions).toFixed(1)} µs per transaction (gateway and journal together)`);
+  console.log(`journal: ${journalEvents} events recorded`);
+} finally {
+  bouncer.stop();
+  await gateway.close();
+  await oidc.close();
+  await postgres.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
