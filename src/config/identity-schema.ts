@@ -1,0 +1,155 @@
+import { isLoopbackHost } from './listen-address.js';
+import {
+  entraIssuer,
+  entraVersionOfIssuer,
+  presetDefaults,
+  type EntraTokenVersion,
+} from './provider-presets.js';
+import {
+  integer,
+  listOf,
+  Mapping,
+  nonEmptyListOf,
+  nonEmptyString,
+  oneOf,
+  reportDuplicateNames,
+  reportExpected,
+  stringMatching,
+  type Read,
+} from './reader.js';
+import type { IdentityConfig, ProviderConfig } from './types.js';
+
+/** Asymmetric JWS algorithms: a token is verified with the provider's public keys only. */
+export const asymmetricAlgorithms = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
+
+const providerKeys = [
+  'name',
+  'preset',
+  'issuer',
+  'audience',
+  'groupsClaim',
+  'algorithms',
+  'nameClaims',
+  'clientIdClaims',
+  'jwksUri',
+  'tenantId',
+  'version',
+];
+
+export const readIdentity: Read<IdentityConfig> = (value, path, context) => {
+  const identity = Mapping.read(value, path, context, [
+    'providers',
+    'adminGroups',
+    'clockSkewSeconds',
+  ]);
+  const providers = identity.optional('providers', listOf(readProvider), []);
+  reportDuplicateNames(
+    providers.map((provider) => provider.name),
+    identity.pathOf('providers'),
+    'provider',
+    context,
+  );
+  return {
+    providers,
+    adminGroups: identity.optional('adminGroups', listOf(nonEmptyString), []),
+    clockSkewSeconds: identity.optional('clockSkewSeconds', integer(0, 300), 60),
+  };
+};
+
+const providerName = stringMatching(
+  /^[A-Za-z0-9_.-]{1,63}$/,
+  'a name of 1-63 letters, digits, "_", "." or "-"',
+);
+
+const readProvider: Read<ProviderConfig> = (value, path, context) => {
+  const provider = Mapping.read(value, path, context, providerKeys);
+  const name = provider.required('name', providerName);
+  const preset = provider.optional('preset', oneOf(['oidc', 'okta', 'entra']), 'oidc');
+  const { issuer, entraVersion } =
+    preset === 'entra'
+      ? readEntraIssuer(provider)
+      : { issuer: provider.required('issuer', secureUrl), entraVersion: 2 as const };
+  const defaults = presetDefaults(preset, entraVersion);
+  return {
+    name,
+    preset,
+    issuer,
+    audience: provider.required('audience', audiences),
+    groupsClaim: provider.optional('groupsClaim', nonEmptyString, defaults.groupsClaim),
+    algorithms: provider.optional('algorithms', algorithmList, [...asymmetricAlgorithms]),
+    nameClaims: provider.optional('nameClaims', listOf(nonEmptyString), defaults.nameClaims),
+    clientIdClaims: provider.optional(
+      'clientIdClaims',
+      listOf(nonEmptyString),
+      defaults.clientIdClaims,
+    ),
+    jwksUri: provider.optional('jwksUri', secureUrl, null),
+  };
+};
+
+/**
+ * Entra's issuer comes from `tenantId` and the token version, or is given outright (a sovereign
+ * cloud, say); giving both would leave two answers to which tokens are accepted.
+ */
+function readEntraIssuer(provider: Mapping): { issuer: string; entraVersion: EntraTokenVersion } {
+  const version = provider.optional('version', integer(1, 2), null) as EntraTokenVersion | null;
+  if (provider.given('issuer')) {
+    provider.refuse('tenantId', 'give either tenantId or issuer, not both');
+    const issuer = provider.required('issuer', secureUrl);
+    return { issuer, entraVersion: version ?? entraVersionOfIssuer(issuer) };
+  }
+  const tenantId = provider.required('tenantId', tenantGuid);
+  return { issuer: entraIssuer(tenantId, version ?? 2), entraVersion: version ?? 2 };
+}
+
+const tenantGuid = stringMatching(
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+  'the directory (tenant) id, a GUID (tokens carry it in iss, not the domain name)',
+);
+
+/** https, or http on a loopback host (tests, the demo): keys fetched over plain http could be swapped. */
+const secureUrl: Read<string> = (value, path, context) => {
+  const expected = 'an https URL (http only on a loopback host)';
+  if (typeof value === 'string' && URL.canParse(value)) {
+    const url = new URL(value);
+    if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+      return value;
+    }
+  }
+  reportExpected(context, path, expected, value);
+  return '';
+};
+
+/** One `aud` value or several; a token is accepted when it names any of them. */
+const audiences: Read<string[]> = (value, path, context) =>
+  typeof value === 'string'
+    ? [nonEmptyString(value, path, context)]
+    : nonEmptyListOf(nonEmptyString, 'an audience or a list of them')(value, path, context);
+
+const algorithm: Read<string> = (value, path, context) => {
+  if (value === 'none') {
+    context.issues.add(path, 'algorithm "none" is refused: an unsigned token proves nothing');
+  } else if (typeof value === 'string' && /^HS\d+$/.test(value)) {
+    context.issues.add(
+      path,
+      `algorithm "${value}" is refused: symmetric keys can't be verified against a public ` +
+        'JWKS, and accepting it lets anyone who has the public key sign tokens',
+    );
+  } else {
+    return oneOf(asymmetricAlgorithms)(value, path, context);
+  }
+  return '';
+};
+
+const algorithmList = nonEmptyListOf(algorithm, 'a list of at least one algorithm');

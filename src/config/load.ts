@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { ConfigError } from './errors.js';
+import { interpolateEnvironment } from './interpolate.js';
+import { IssueList } from './issue-list.js';
+import { fileErrorReason } from './readable-file.js';
+import { readWardenConfig } from './schema.js';
+import type { WardenConfig } from './types.js';
+
+export interface ParseConfigOptions {
+  /** Where `${VAR}` references are looked up; defaults to `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Relative paths in the config (sqlite file, TLS files) resolve against this directory. */
+  baseDir: string;
+  /** Names the config in error messages, usually the file's path. */
+  source?: string;
+}
+
+/** Reads, interpolates and validates a config file; throws ConfigError listing every issue. */
+export async function loadConfig(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<WardenConfig> {
+  const absolute = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(absolute, 'utf8');
+  } catch (error) {
+    throw new ConfigError([
+      { path: '', message: `cannot read config file ${absolute}: ${fileErrorReason(error)}` },
+    ]);
+  }
+  return parseConfig(text, { env, baseDir: dirname(absolute), source: absolute });
+}
+
+/** Parses, interpolates and validates config text; throws ConfigError listing every issue. */
+export function parseConfig(text: string, options: ParseConfigOptions): WardenConfig {
+  const tree = parseYaml(text, options.source);
+  const issues = new IssueList();
+  const interpolated = interpolateEnvironment(tree, options.env ?? process.env, issues);
+  const config = readWardenConfig(interpolated.tree, '', {
+    issues,
+    fromEnvironment: interpolated.fromEnvironment,
+    baseDir: resolve(options.baseDir),
+  });
+  if (issues.all.length > 0) throw new ConfigError([...issues.all], options.source);
+  return config;
+}
+
+/**
+ * YAML 1.2 (so `yes` stays a string), one document, no duplicate keys. Syntax errors give their
+ * line and column but not the offending line's text, which could hold a literal secret.
+ */
+function parseYaml(text: string, source: string | undefined): unknown {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      document.errors.map((error) => {
+        const { line, col } = lineCounter.linePos(error.pos[0]);
+        return {
+          path: '',
+          message: `YAML syntax error at line ${line}, column ${col}: ${error.message}`,
+        };
+      }),
+      source,
+    );
+  }
+  try {
+    return document.toJS();
+  } catch (error) {
+    // Aliases expanding past the limit (a "billion laughs" document) fail here.
+    throw new ConfigError([{ path: '', message: `YAML error: ${(error as Error).message}` }], source);
+  }
+}

@@ -1,0 +1,52 @@
+import type { ProviderPreset } from './types.js';
+
+/** Entra issues v1 tokens (`sts.windows.net`, client in `appid`) and v2 (client in `azp`). */
+export type EntraTokenVersion = 1 | 2;
+
+/** What a preset fills in when the provider's entry leaves it out. */
+export interface PresetDefaults {
+  groupsClaim: string;
+  clientIdClaims: string[];
+  nameClaims: string[];
+}
+
+const standardNameClaims = ['name', 'preferred_username', 'email', 'upn'];
+
+/**
+ * Okta custom authorization servers put groups in `groups` and the client in `cid`. Entra puts
+ * app roles in `roles` (its `groups` claim holds object ids and overflows past 200 groups), and
+ * names a client-credentials token's app only in `app_displayname`.
+ */
+export function presetDefaults(
+  preset: ProviderPreset,
+  entraVersion: EntraTokenVersion,
+): PresetDefaults {
+  switch (preset) {
+    case 'okta':
+      return { groupsClaim: 'groups', clientIdClaims: ['cid'], nameClaims: [...standardNameClaims] };
+    case 'entra':
+      return {
+        groupsClaim: 'roles',
+        clientIdClaims: entraVersion === 1 ? ['appid'] : ['azp'],
+        nameClaims: ['app_displayname', ...standardNameClaims],
+      };
+    case 'oidc':
+      return {
+        groupsClaim: 'groups',
+        clientIdClaims: ['client_id', 'azp', 'cid'],
+        nameClaims: [...standardNameClaims],
+      };
+  }
+}
+
+/** The `iss` of an Entra tenant's tokens; it always carries the tenant's id, never its domain. */
+export function entraIssuer(tenantId: string, version: EntraTokenVersion): string {
+  return version === 1
+    ? `https://sts.windows.net/${tenantId}/`
+    : `https://login.microsoftonline.com/${tenantId}/v2.0`;
+}
+
+/** The token version an explicitly given Entra issuer implies. */
+export function entraVersionOfIssuer(issuer: string): EntraTokenVersion {
+  return issuer.startsWith('https://sts.windows.net/') ? 1 : 2;
+}

@@ -1,0 +1,101 @@
+import { resolve } from 'node:path';
+import { readConnections } from './connections-schema.js';
+import { readIdentity } from './identity-schema.js';
+import { isLoopbackHost, listenAddress } from './listen-address.js';
+import { readableFile } from './readable-file.js';
+import { integer, Mapping, oneOf, type Read } from './reader.js';
+import type {
+  ApiConfig,
+  ListenersConfig,
+  PostgresListenerConfig,
+  RecordingConfig,
+  StoreConfig,
+  TlsFiles,
+  WardenConfig,
+} from './types.js';
+
+/** The whole of warden.yaml. Every section is optional: an empty file is a valid config. */
+export const readWardenConfig: Read<WardenConfig> = (value, path, context) => {
+  const root = Mapping.read(value, path, context, [
+    'store',
+    'api',
+    'identity',
+    'listeners',
+    'connections',
+    'recording',
+  ]);
+  return {
+    store: root.section('store', readStore),
+    api: root.section('api', readApi),
+    identity: root.section('identity', readIdentity),
+    listeners: root.section('listeners', readListeners),
+    connections: root.optional('connections', readConnections, []),
+    recording: root.section('recording', readRecording),
+  };
+};
+
+const readStore: Read<StoreConfig> = (value, path, context) => {
+  const store = Mapping.read(value, path, context, ['url', 'synchronous']);
+  const url = store.optional('url', storeUrl, 'sqlite:./data/warden.db');
+  return {
+    url: resolveSqlitePath(url, context.baseDir),
+    synchronous: store.optional('synchronous', oneOf(['normal', 'full']), 'normal'),
+  };
+};
+
+/**
+ * `sqlite:PATH` (relative to the config file; `sqlite::memory:` for a throwaway journal) or
+ * `postgres://…` for a journal shared by several replicas. The value is never shown in a
+ * message: a postgres URL may hold a password.
+ */
+const storeUrl: Read<string> = (value, path, context) => {
+  if (typeof value === 'string' && /^(sqlite:.|postgres(ql)?:\/\/.)/.test(value)) return value;
+  context.issues.add(path, 'expected sqlite:PATH or postgres://… (value not shown)');
+  return '';
+};
+
+function resolveSqlitePath(url: string, baseDir: string): string {
+  if (!url.startsWith('sqlite:') || url === 'sqlite::memory:') return url;
+  return `sqlite:${resolve(baseDir, url.slice('sqlite:'.length))}`;
+}
+
+const readApi: Read<ApiConfig> = (value, path, context) => {
+  const api = Mapping.read(value, path, context, ['listen']);
+  return { listen: api.optional('listen', listenAddress, { host: '127.0.0.1', port: 8080 }) };
+};
+
+const readListeners: Read<ListenersConfig> = (value, path, context) => {
+  const listeners = Mapping.read(value, path, context, ['postgres']);
+  return { postgres: listeners.optional('postgres', readPostgresListener, null) };
+};
+
+/**
+ * Clients send their access token as the password, so a listener reachable from other machines
+ * must offer TLS; on loopback the token never crosses a network.
+ */
+const readPostgresListener: Read<PostgresListenerConfig> = (value, path, context) => {
+  const listener = Mapping.read(value, path, context, ['listen', 'tls']);
+  const listen = listener.required('listen', listenAddress);
+  const tls = listener.optional('tls', readTlsFiles, null);
+  if (!tls && listen.host && !isLoopbackHost(listen.host)) {
+    context.issues.add(
+      listener.pathOf('tls'),
+      `tls is required unless listening on loopback (listen is ${listen.host}:${listen.port}); ` +
+        'clients send their tokens as passwords',
+    );
+  }
+  return { listen, tls };
+};
+
+const readTlsFiles: Read<TlsFiles> = (value, path, context) => {
+  const tls = Mapping.read(value, path, context, ['cert', 'key']);
+  return { cert: tls.required('cert', readableFile), key: tls.required('key', readableFile) };
+};
+
+/** Up to 16 MiB of each result is kept in its record; 0 keeps counts only. */
+const readRecording: Read<RecordingConfig> = (value, path, context) => {
+  const recording = Mapping.read(value, path, context, ['responseSample']);
+  return {
+    responseSample: recording.optional('responseSample', integer(0, 16 * 1024 * 1024), 65536),
+  };
+};

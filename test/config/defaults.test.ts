@@ -1,0 +1,86 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeConfigDir, parse, pgConnection } from './helpers.js';
+
+describe('config defaults', () => {
+  it('an empty file is a complete config with every default', () => {
+    const baseDir = makeConfigDir();
+    expect(parse('', {}, baseDir)).toEqual({
+      store: { url: `sqlite:${join(baseDir, 'data/warden.db')}`, synchronous: 'normal' },
+      api: { listen: { host: '127.0.0.1', port: 8080 } },
+      identity: { providers: [], adminGroups: [], clockSkewSeconds: 60 },
+      listeners: { postgres: null },
+      connections: [],
+      recording: { responseSample: 65536 },
+    });
+  });
+
+  it('empty sections take the same defaults as absent ones', () => {
+    const config = parse('store:\napi:\nidentity:\nlisteners:\nconnections:\nrecording:\n');
+    expect(config.api.listen).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.identity).toEqual({ providers: [], adminGroups: [], clockSkewSeconds: 60 });
+    expect(config.listeners.postgres).toBeNull();
+    expect(config.connections).toEqual([]);
+    expect(config.recording.responseSample).toBe(65536);
+  });
+
+  it('a connection defaults its tags, target tls, port and password', () => {
+    const config = parse(
+      `connections:
+  - name: pg
+    type: postgres
+    target: { host: db, database: app, user: app }`,
+    );
+    expect(config.connections[0]).toEqual({
+      name: 'pg',
+      type: 'postgres',
+      target: {
+        host: 'db',
+        port: 5432,
+        database: 'app',
+        user: 'app',
+        password: null,
+        tls: { mode: 'disable', ca: null },
+      },
+      allow: [],
+      tags: [],
+    });
+  });
+
+  it('keeps given values over defaults', () => {
+    const config = parse(
+      `store: { url: "sqlite::memory:", synchronous: full }
+api: { listen: "[::1]:9000" }
+identity: { adminGroups: [warden-admins], clockSkewSeconds: 0 }
+recording: { responseSample: 0 }
+connections:${pgConnection}
+    tags: [prod, billing]`,
+      { PG_PROD_PASSWORD: 's3cret' },
+    );
+    expect(config.store).toEqual({ url: 'sqlite::memory:', synchronous: 'full' });
+    expect(config.api.listen).toEqual({ host: '::1', port: 9000 });
+    expect(config.identity.adminGroups).toEqual(['warden-admins']);
+    expect(config.identity.clockSkewSeconds).toBe(0);
+    expect(config.recording.responseSample).toBe(0);
+    expect(config.connections[0]?.tags).toEqual(['prod', 'billing']);
+    expect(config.connections[0]?.target.password).toBe('s3cret');
+    expect(config.connections[0]?.allow).toEqual([{ group: 'agents-db' }]);
+  });
+
+  it('accepts a postgres store url as given', () => {
+    expect(parse('store: { url: "postgres://warden@db/warden" }').store.url).toBe(
+      'postgres://warden@db/warden',
+    );
+  });
+
+  it('accepts a loopback postgres listener without tls, and port 0 for a free port', () => {
+    expect(parse('listeners: { postgres: { listen: "localhost:0" } }').listeners.postgres).toEqual({
+      listen: { host: 'localhost', port: 0 },
+      tls: null,
+    });
+    expect(parse('listeners: { postgres: { listen: "[::1]:15432" } }').listeners.postgres?.listen).toEqual({
+      host: '::1',
+      port: 15432,
+    });
+  });
+});
