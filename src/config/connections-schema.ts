@@ -10,12 +10,7 @@ import {
   stringMatching,
   type Read,
 } from './reader.js';
-import type {
-  AllowRule,
-  ConnectionConfig,
-  PostgresTarget,
-  TargetTlsMode,
-} from './types.js';
+import type { AllowRule, ConnectionConfig, PostgresTarget, TargetTlsMode } from './types.js';
 
 const supportedTypes = ['postgres'] as const;
 
@@ -37,7 +32,13 @@ const connectionName = stringMatching(
 );
 
 const readConnection: Read<ConnectionConfig> = (value, path, context) => {
-  const connection = Mapping.read(value, path, context, ['name', 'type', 'target', 'allow', 'tags']);
+  const connection = Mapping.read(value, path, context, [
+    'name',
+    'type',
+    'target',
+    'allow',
+    'tags',
+  ]);
   return {
     name: connection.required('name', connectionName),
     type: connection.required('type', connectionType),
@@ -85,7 +86,11 @@ const readPostgresTarget: Read<PostgresTarget> = (value, path, context) => {
 /** TLS from Warden to the database (the client's side is the listener's `tls`). */
 const readTargetTls: Read<PostgresTarget['tls']> = (value, path, context) => {
   const tls = Mapping.read(value, path, context, ['mode', 'ca']);
-  const mode = tls.optional('mode', oneOf<TargetTlsMode>(['disable', 'require', 'verify-full']), 'disable');
+  const mode = tls.optional(
+    'mode',
+    oneOf<TargetTlsMode>(['disable', 'require', 'verify-full']),
+    'disable',
+  );
   if (mode === 'disable') {
     tls.refuse('ca', 'a ca applies only with mode require or verify-full');
     return { mode, ca: null };

@@ -1,9 +1,11 @@
 import { isLoopbackHost } from './listen-address.js';
 import {
+  entraDefaults,
   entraIssuer,
   entraVersionOfIssuer,
   presetDefaults,
   type EntraTokenVersion,
+  type PresetDefaults,
 } from './provider-presets.js';
 import {
   integer,
@@ -76,11 +78,14 @@ const readProvider: Read<ProviderConfig> = (value, path, context) => {
   const provider = Mapping.read(value, path, context, providerKeys);
   const name = provider.required('name', providerName);
   const preset = provider.optional('preset', oneOf(['oidc', 'okta', 'entra']), 'oidc');
-  const { issuer, entraVersion } =
+  if (preset !== 'entra') {
+    provider.refuse('tenantId', 'applies only to preset entra');
+    provider.refuse('version', 'applies only to preset entra');
+  }
+  const { issuer, defaults } =
     preset === 'entra'
       ? readEntraIssuer(provider)
-      : { issuer: provider.required('issuer', secureUrl), entraVersion: 2 as const };
-  const defaults = presetDefaults(preset, entraVersion);
+      : { issuer: provider.required('issuer', secureUrl), defaults: presetDefaults(preset) };
   return {
     name,
     preset,
@@ -102,15 +107,15 @@ const readProvider: Read<ProviderConfig> = (value, path, context) => {
  * Entra's issuer comes from `tenantId` and the token version, or is given outright (a sovereign
  * cloud, say); giving both would leave two answers to which tokens are accepted.
  */
-function readEntraIssuer(provider: Mapping): { issuer: string; entraVersion: EntraTokenVersion } {
+function readEntraIssuer(provider: Mapping): { issuer: string; defaults: PresetDefaults } {
   const version = provider.optional('version', integer(1, 2), null) as EntraTokenVersion | null;
   if (provider.given('issuer')) {
     provider.refuse('tenantId', 'give either tenantId or issuer, not both');
     const issuer = provider.required('issuer', secureUrl);
-    return { issuer, entraVersion: version ?? entraVersionOfIssuer(issuer) };
+    return { issuer, defaults: entraDefaults(version ?? entraVersionOfIssuer(issuer)) };
   }
   const tenantId = provider.required('tenantId', tenantGuid);
-  return { issuer: entraIssuer(tenantId, version ?? 2), entraVersion: version ?? 2 };
+  return { issuer: entraIssuer(tenantId, version ?? 2), defaults: entraDefaults(version ?? 2) };
 }
 
 const tenantGuid = stringMatching(

@@ -2,7 +2,8 @@ import { isIP } from 'node:net';
 import { reportExpected, type Read } from './reader.js';
 import type { HostPort } from './types.js';
 
-const hostName = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+const hostName =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
 /**
  * `host:port` or `[ipv6]:port`, port 0-65535 (0 asks the system for a free port, which tests

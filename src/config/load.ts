@@ -71,6 +71,9 @@ function parseYaml(text: string, source: string | undefined): unknown {
     return document.toJS();
   } catch (error) {
     // Aliases expanding past the limit (a "billion laughs" document) fail here.
-    throw new ConfigError([{ path: '', message: `YAML error: ${(error as Error).message}` }], source);
+    throw new ConfigError(
+      [{ path: '', message: `YAML error: ${(error as Error).message}` }],
+      source,
+    );
   }
 }

@@ -1,5 +1,3 @@
-import type { ProviderPreset } from './types.js';
-
 /** Entra issues v1 tokens (`sts.windows.net`, client in `appid`) and v2 (client in `azp`). */
 export type EntraTokenVersion = 1 | 2;
 
@@ -12,31 +10,27 @@ export interface PresetDefaults {
 
 const standardNameClaims = ['name', 'preferred_username', 'email', 'upn'];
 
-/**
- * Okta custom authorization servers put groups in `groups` and the client in `cid`. Entra puts
- * app roles in `roles` (its `groups` claim holds object ids and overflows past 200 groups), and
- * names a client-credentials token's app only in `app_displayname`.
- */
-export function presetDefaults(
-  preset: ProviderPreset,
-  entraVersion: EntraTokenVersion,
-): PresetDefaults {
-  switch (preset) {
-    case 'okta':
-      return { groupsClaim: 'groups', clientIdClaims: ['cid'], nameClaims: [...standardNameClaims] };
-    case 'entra':
-      return {
-        groupsClaim: 'roles',
-        clientIdClaims: entraVersion === 1 ? ['appid'] : ['azp'],
-        nameClaims: ['app_displayname', ...standardNameClaims],
-      };
-    case 'oidc':
-      return {
+/** Okta custom authorization servers put groups in `groups` and the client in `cid`. */
+export function presetDefaults(preset: 'okta' | 'oidc'): PresetDefaults {
+  return preset === 'okta'
+    ? { groupsClaim: 'groups', clientIdClaims: ['cid'], nameClaims: [...standardNameClaims] }
+    : {
         groupsClaim: 'groups',
         clientIdClaims: ['client_id', 'azp', 'cid'],
         nameClaims: [...standardNameClaims],
       };
-  }
+}
+
+/**
+ * Entra puts app roles in `roles` (its `groups` claim holds object ids and overflows past 200
+ * groups) and names a client-credentials token's app only in `app_displayname`.
+ */
+export function entraDefaults(version: EntraTokenVersion): PresetDefaults {
+  return {
+    groupsClaim: 'roles',
+    clientIdClaims: version === 1 ? ['appid'] : ['azp'],
+    nameClaims: ['app_displayname', ...standardNameClaims],
+  };
 }
 
 /** The `iss` of an Entra tenant's tokens; it always carries the tenant's id, never its domain. */

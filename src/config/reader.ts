@@ -62,15 +62,17 @@ export function stringMatching(pattern: RegExp, expected: string): Read<string> 
  */
 export const secretString: Read<string> = (value, path, context) => {
   if (typeof value === 'string') return value;
-  context.issues.add(path, 'expected a string (quote the value in YAML so that it is read as text)');
+  context.issues.add(
+    path,
+    'expected a string (quote the value in YAML so that it is read as text)',
+  );
   return '';
 };
 
 /** An integer within bounds; a string of digits (as an environment variable gives) counts. */
 export function integer(min: number, max: number): Read<number> {
   return (value, path, context) => {
-    const number =
-      typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
+    const number = typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
     if (typeof number === 'number' && Number.isInteger(number) && number >= min && number <= max) {
       return number;
     }

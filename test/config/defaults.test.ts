@@ -78,7 +78,9 @@ connections:${pgConnection}
       listen: { host: 'localhost', port: 0 },
       tls: null,
     });
-    expect(parse('listeners: { postgres: { listen: "[::1]:15432" } }').listeners.postgres?.listen).toEqual({
+    expect(
+      parse('listeners: { postgres: { listen: "[::1]:15432" } }').listeners.postgres?.listen,
+    ).toEqual({
       host: '::1',
       port: 15432,
     });

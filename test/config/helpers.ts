@@ -13,17 +13,27 @@ export function makeConfigDir(files: Record<string, string> = {}): string {
   return dir;
 }
 
-export function parse(text: string, env: NodeJS.ProcessEnv = {}, baseDir = makeConfigDir()): WardenConfig {
+export function parse(
+  text: string,
+  env: NodeJS.ProcessEnv = {},
+  baseDir = makeConfigDir(),
+): WardenConfig {
   return parseConfig(text, { env, baseDir });
 }
 
 /** The issues a config produces, as `path: message` lines; fails when it parses cleanly. */
-export function issuesOf(text: string, env: NodeJS.ProcessEnv = {}, baseDir = makeConfigDir()): string[] {
+export function issuesOf(
+  text: string,
+  env: NodeJS.ProcessEnv = {},
+  baseDir = makeConfigDir(),
+): string[] {
   try {
     parseConfig(text, { env, baseDir });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    return error.issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message));
+    return error.issues.map((issue) =>
+      issue.path ? `${issue.path}: ${issue.message}` : issue.message,
+    );
   }
   throw new Error('expected the config to be refused, but it parsed');
 }
