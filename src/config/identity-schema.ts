@@ -21,8 +21,8 @@ import {
 } from './reader.js';
 import type { IdentityConfig, ProviderConfig } from './types.js';
 
-/** Asymmetric JWS algorithms: a token is verified with the provider's public keys only. */
-export const asymmetricAlgorithms = [
+/** Public-key JWS algorithms: a token is verified with the provider's published keys only. */
+const defaultAlgorithms = [
   'RS256',
   'RS384',
   'RS512',
@@ -34,6 +34,8 @@ export const asymmetricAlgorithms = [
   'ES512',
   'EdDSA',
 ];
+/** Also accepted when listed: Ed25519 is EdDSA's fully specified name (RFC 9864). */
+const acceptedAlgorithms = [...defaultAlgorithms, 'Ed25519'];
 
 const providerKeys = [
   'name',
@@ -84,7 +86,7 @@ const readProvider: Read<ProviderConfig> = (value, path, context) => {
   }
   const { issuer, defaults } =
     preset === 'entra'
-      ? readEntraIssuer(provider)
+      ? readEntra(provider)
       : { issuer: provider.required('issuer', secureUrl), defaults: presetDefaults(preset) };
   return {
     name,
@@ -92,7 +94,7 @@ const readProvider: Read<ProviderConfig> = (value, path, context) => {
     issuer,
     audience: provider.required('audience', audiences),
     groupsClaim: provider.optional('groupsClaim', nonEmptyString, defaults.groupsClaim),
-    algorithms: provider.optional('algorithms', algorithmList, [...asymmetricAlgorithms]),
+    algorithms: provider.optional('algorithms', algorithmList, [...defaultAlgorithms]),
     nameClaims: provider.optional('nameClaims', listOf(nonEmptyString), defaults.nameClaims),
     clientIdClaims: provider.optional(
       'clientIdClaims',
@@ -107,7 +109,7 @@ const readProvider: Read<ProviderConfig> = (value, path, context) => {
  * Entra's issuer comes from `tenantId` and the token version, or is given outright (a sovereign
  * cloud, say); giving both would leave two answers to which tokens are accepted.
  */
-function readEntraIssuer(provider: Mapping): { issuer: string; defaults: PresetDefaults } {
+function readEntra(provider: Mapping): { issuer: string; defaults: PresetDefaults } {
   const version = provider.optional('version', integer(1, 2), null) as EntraTokenVersion | null;
   if (provider.given('issuer')) {
     provider.refuse('tenantId', 'give either tenantId or issuer, not both');
@@ -143,16 +145,16 @@ const audiences: Read<string[]> = (value, path, context) =>
     : nonEmptyListOf(nonEmptyString, 'an audience or a list of them')(value, path, context);
 
 const algorithm: Read<string> = (value, path, context) => {
-  if (value === 'none') {
+  if (typeof value === 'string' && value.toLowerCase() === 'none') {
     context.issues.add(path, 'algorithm "none" is refused: an unsigned token proves nothing');
-  } else if (typeof value === 'string' && /^HS\d+$/.test(value)) {
+  } else if (typeof value === 'string' && /^HS\d+$/i.test(value)) {
     context.issues.add(
       path,
       `algorithm "${value}" is refused: symmetric keys can't be verified against a public ` +
         'JWKS, and accepting it lets anyone who has the public key sign tokens',
     );
   } else {
-    return oneOf(asymmetricAlgorithms)(value, path, context);
+    return oneOf(acceptedAlgorithms)(value, path, context);
   }
   return '';
 };

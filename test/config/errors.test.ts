@@ -78,7 +78,7 @@ describe('config issues', () => {
         'public key sign tokens',
       'identity.providers[0].algorithms[2]: algorithm "none" is refused: an unsigned token proves nothing',
       'identity.providers[0].algorithms[3]: expected one of RS256, RS384, RS512, PS256, PS384, ' +
-        'PS512, ES256, ES384, ES512, EdDSA, got "RS1"',
+        'PS512, ES256, ES384, ES512, EdDSA, Ed25519, got "RS1"',
     ]);
   });
 

@@ -1,0 +1,2 @@
+// Authorization: which verified identities may use which connection.
+export { authorize, reachableConnections, type Decision, type Grant } from './authorize.js';
