@@ -43,9 +43,9 @@ export function createProviderKeys(
     );
   };
 
-  let pendingKeySet: Promise<RemoteKeySet> | undefined;
+  let locatedKeySet: Promise<RemoteKeySet> | undefined;
   const loadKeySet = (): Promise<RemoteKeySet> => {
-    if (pendingKeySet) return pendingKeySet;
+    if (locatedKeySet) return locatedKeySet;
     const loading = (async () => {
       const jwksUri = provider.jwksUri
         ? new URL(provider.jwksUri)
@@ -58,9 +58,9 @@ export function createProviderKeys(
       });
       return { jwksUri, resolveKey };
     })();
-    pendingKeySet = loading;
+    locatedKeySet = loading;
     loading.catch(() => {
-      if (pendingKeySet === loading) pendingKeySet = undefined;
+      if (locatedKeySet === loading) locatedKeySet = undefined;
     });
     return loading;
   };
