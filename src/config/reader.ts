@@ -140,8 +140,8 @@ export function reportDuplicateNames(
 export class Mapping {
   private constructor(
     private readonly fields: Readonly<Record<string, unknown>>,
-    readonly path: string,
-    readonly context: ReadContext,
+    private readonly path: string,
+    private readonly context: ReadContext,
   ) {}
 
   /** An absent mapping reads as an empty one, so that every key takes its default. */

@@ -77,6 +77,7 @@ const readPostgresListener: Read<PostgresListenerConfig> = (value, path, context
   const listener = Mapping.read(value, path, context, ['listen', 'tls']);
   const listen = listener.required('listen', listenAddress);
   const tls = listener.optional('tls', readTlsFiles, null);
+  // An empty host is the placeholder of an invalid `listen`, which is reported already.
   if (!tls && listen.host && !isLoopbackHost(listen.host)) {
     context.issues.add(
       listener.pathOf('tls'),

@@ -28,7 +28,10 @@ export function authorize(principal: Principal, connection: ConnectionConfig): D
   return { allowed: false, reason: denialReason(principal, connection) };
 }
 
-/** The connections a principal may use, in their configured order. */
+/**
+ * The connections a principal may use, in their configured order. They carry their credentials:
+ * pass them through `describeConnection` before showing them to anyone.
+ */
 export function reachableConnections(
   principal: Principal,
   connections: readonly ConnectionConfig[],

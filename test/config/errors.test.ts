@@ -62,6 +62,17 @@ describe('config issues', () => {
   });
 
   it('requires tls on a postgres listener that is not on loopback', () => {
+    for (const loopback of [
+      '127.0.0.2:5432',
+      '[::1]:5432',
+      '[::ffff:127.0.0.1]:5432',
+      'LOCALHOST:1',
+    ]) {
+      expect(
+        issuesOf(`listeners: { postgres: { listen: "${loopback}" } }\napi: { listen: x }`),
+      ).toEqual(['api.listen: expected host:port or [ipv6]:port with a port 0-65535, got "x"']);
+    }
+    expect(issuesOf('listeners: { postgres: { listen: "[::]:15432" } }')).toHaveLength(1);
     expect(issuesOf('listeners: { postgres: { listen: "0.0.0.0:15432" } }')).toEqual([
       'listeners.postgres.tls: tls is required unless listening on loopback (listen is ' +
         '0.0.0.0:15432); clients send their tokens as passwords',
