@@ -1,0 +1,83 @@
+// Who may open a session: the client's password is its access token. The token is verified
+// first; only then is the database name looked up as a connection (so connection names cannot be
+// enumerated without a valid token), and the identity's groups checked against it. Every refusal
+// is recorded, and answered in the client's protocol.
+import type { EventDraft, EventSource } from '../../audit/event.js';
+import type { ConnectionConfig } from '../../config/types.js';
+import type { Principal } from '../../identity/principal.js';
+import type { Logger } from '../../log/index.js';
+import { authenticationCleartextPassword } from './backend-messages.js';
+import type { ClientChannel } from './client-channel.js';
+import { maxPasswordMessageLength } from './client-reader.js';
+import { ClientFacingError, ProtocolViolation, SqlState } from './errors.js';
+import { authnFailure, authzDenied } from './event-drafts.js';
+import { decodePassword } from './frontend-messages.js';
+import type { JournalAppender } from './recorder.js';
+
+export type AuthorizationDecision =
+  | { allowed: true; grant: { group: string; rule: string } }
+  | { allowed: false; reason: string };
+
+export interface AdmissionDependencies {
+  connections: { get(name: string): ConnectionConfig | undefined };
+  verifyToken(token: string): Promise<Principal>;
+  authorize(principal: Principal, connection: ConnectionConfig): AuthorizationDecision;
+  journal: JournalAppender;
+  logger: Logger;
+}
+
+export interface Admission {
+  principal: Principal;
+  connection: ConnectionConfig;
+  grant: { group: string; rule: string };
+}
+
+export async function admit(
+  channel: ClientChannel,
+  connectionName: string,
+  source: EventSource,
+  dependencies: AdmissionDependencies,
+): Promise<Admission> {
+  channel.reader.expectTypedMessages(maxPasswordMessageLength);
+  channel.socket.write(authenticationCleartextPassword());
+  const answer = await channel.next();
+  if (answer.type !== 'p') throw new ProtocolViolation(`expected a password message, got message type "${answer.type}"`);
+  const token = decodePassword(answer.body);
+
+  let principal: Principal;
+  try {
+    principal = await dependencies.verifyToken(token);
+  } catch (error) {
+    const reason = (error as Error).message;
+    await record(dependencies, authnFailure(source, connectionName, { code: SqlState.invalidPassword, message: reason }));
+    throw new ClientFacingError(SqlState.invalidPassword, `Warden: token rejected: ${reason}`);
+  }
+
+  const connection = dependencies.connections.get(connectionName);
+  if (!connection) {
+    const message = `Warden has no connection named "${connectionName}" (use the connection name as the database name)`;
+    await record(dependencies, authzDenied(principal, source, connectionName, { code: SqlState.unknownDatabase, message }));
+    throw new ClientFacingError(SqlState.unknownDatabase, message);
+  }
+
+  const decision = dependencies.authorize(principal, connection);
+  if (!decision.allowed) {
+    const message = `Warden: ${describe(principal)} may not use connection "${connectionName}": ${decision.reason}`;
+    await record(dependencies, authzDenied(principal, source, connectionName, { code: SqlState.invalidAuthorization, message }));
+    throw new ClientFacingError(SqlState.invalidAuthorization, message);
+  }
+  return { principal, connection, grant: decision.grant };
+}
+
+function describe(principal: Principal): string {
+  return principal.name === principal.subject ? `"${principal.name}"` : `"${principal.name}" (${principal.subject})`;
+}
+
+/** A refusal is answered whether or not the journal takes its record; a failure to record is logged. */
+async function record(dependencies: AdmissionDependencies, draft: EventDraft): Promise<void> {
+  try {
+    await dependencies.journal.append(draft);
+  } catch (error) {
+    dependencies.logger.error({ err: error, type: draft.type }, 'could not record a refused connection');
+  }
+}

@@ -1,0 +1,122 @@
+// The AuditEvents the PostgreSQL listener writes, in one place so their shape stays consistent.
+// Every event of a session carries who (actor), from where (source), to what (connection) and
+// why (authorization), so each one reads on its own in a sink.
+import type {
+  Actor,
+  EventConnection,
+  EventDraft,
+  EventError,
+  EventRequest,
+  EventResponse,
+  EventSource,
+  SessionTotals,
+} from '../../audit/event.js';
+import { EventTypes } from '../../audit/event.js';
+import type { Principal } from '../../identity/principal.js';
+
+export interface SessionContext {
+  sessionId: string;
+  actor: Actor;
+  source: EventSource;
+  connection: EventConnection;
+  authorization: { group: string; rule: string };
+}
+
+export function actorOf(principal: Principal): Actor {
+  return {
+    subject: principal.subject,
+    name: principal.name,
+    provider: principal.provider,
+    groups: principal.groups,
+    kind: principal.kind,
+    clientId: principal.clientId,
+  };
+}
+
+export function postgresConnection(name: string): EventConnection {
+  return { name, type: 'postgres' };
+}
+
+function sessionFields(context: SessionContext) {
+  return {
+    actor: context.actor,
+    source: context.source,
+    connection: context.connection,
+    sessionId: context.sessionId,
+    authorization: context.authorization,
+  };
+}
+
+export function authnFailure(source: EventSource, connectionName: string, error: EventError): EventDraft {
+  return {
+    type: EventTypes.authnFailure,
+    source,
+    connection: postgresConnection(connectionName),
+    outcome: { result: 'failure', error },
+  };
+}
+
+export function authzDenied(
+  principal: Principal,
+  source: EventSource,
+  connectionName: string,
+  error: EventError,
+): EventDraft {
+  return {
+    type: EventTypes.authzDenied,
+    actor: actorOf(principal),
+    source,
+    connection: postgresConnection(connectionName),
+    outcome: { result: 'denied', error },
+  };
+}
+
+export function sessionStart(context: SessionContext, time: Date): EventDraft {
+  return { type: EventTypes.sessionStart, time: time.toISOString(), ...sessionFields(context), outcome: { result: 'success', error: null } };
+}
+
+export function sessionEnd(
+  context: SessionContext,
+  totals: SessionTotals,
+  durationMs: number,
+  error: EventError | null,
+): EventDraft {
+  return {
+    type: EventTypes.sessionEnd,
+    ...sessionFields(context),
+    totals,
+    outcome: { result: error ? 'failure' : 'success', error, durationMs },
+  };
+}
+
+export function queryStart(context: SessionContext, time: Date, request: EventRequest): EventDraft {
+  return { type: EventTypes.dbQueryStart, time: time.toISOString(), ...sessionFields(context), request };
+}
+
+export function queryCompleted(
+  context: SessionContext,
+  time: Date,
+  request: EventRequest,
+  response: EventResponse,
+  error: EventError | null,
+  durationMs: number,
+): EventDraft {
+  return {
+    type: EventTypes.dbQuery,
+    time: time.toISOString(),
+    ...sessionFields(context),
+    request,
+    response,
+    outcome: { result: error ? 'failure' : 'success', error, durationMs },
+  };
+}
+
+/** A CancelRequest for this session; `request` names the statement that was running, if any. */
+export function cancel(context: SessionContext, request: EventRequest | null, error: EventError | null): EventDraft {
+  return {
+    type: EventTypes.dbCancel,
+    ...sessionFields(context),
+    request,
+    outcome: { result: error ? 'failure' : 'success', error },
+  };
+}

@@ -1,0 +1,392 @@
+// The recorder of one session: it turns the client's Query, Execute and FunctionCall messages
+// into statements, writes `db.query.start` before they are forwarded (the session waits for that
+// commit), follows the target's answers to attribute each result message to its statement, and
+// writes `db.query` when a statement completes.
+//
+// How answers are attributed: the target answers in the order the client sent, so the recorder
+// keeps a queue of what it expects — a statement, the ReadyForQuery of a Sync, or a refusal — and
+// each result message belongs to the head of that queue. A simple Query ends at ReadyForQuery;
+// an Execute ends at CommandComplete, EmptyQueryResponse, PortalSuspended or ErrorResponse. After
+// an error in the extended protocol the target skips to the next Sync, so the Executes still
+// queued before it were not run, and are recorded as such.
+import type { AuditEvent, EventDraft, EventError, EventRequest } from '../../audit/event.js';
+import type { RecordingConfig } from '../../config/types.js';
+import type { Logger } from '../../log/index.js';
+import type { ClientMessage } from './client-reader.js';
+import { queryCompleted, queryStart, type SessionContext } from './event-drafts.js';
+import {
+  decodeBind,
+  decodeClose,
+  decodeExecute,
+  decodeFunctionCall,
+  decodeParse,
+  decodeQuery,
+  type RecordedValue,
+} from './frontend-messages.js';
+import { ResultSample } from './result-sample.js';
+import type { ScannedMessage } from './server-scanner.js';
+import {
+  ServerMessageType as Type,
+  decodeCommandTag,
+  decodeErrorFields,
+  decodeRowDescription,
+  rowsInCommandTag,
+} from './server-messages.js';
+
+export interface JournalAppender {
+  append(draft: EventDraft): Promise<AuditEvent>;
+}
+
+/** Longest parameter value kept in the record (the rest is cut, with its size noted). */
+const recordedValueLimit = 64 * 1024;
+
+/** Messages that make up a statement's result, counted in its `bytes`. */
+const resultTypes = new Set<number>([
+  Type.rowDescription,
+  Type.dataRow,
+  Type.commandComplete,
+  Type.emptyQuery,
+  Type.portalSuspended,
+  Type.errorResponse,
+  Type.copyInResponse,
+  Type.copyOutResponse,
+  Type.copyBothResponse,
+  Type.copyData,
+  Type.functionCallResponse,
+]);
+
+// Messages the target may send at any time, not part of any statement's answer.
+const asynchronousTypes = new Set<number>([0x41 /* A */, 0x4e /* N */, 0x53 /* S */]);
+
+export class Statement {
+  readonly receivedAt = new Date();
+  /** performance.now() when it was forwarded: durations run from there. */
+  forwardedAt = 0;
+  readonly sample: ResultSample;
+  rows = 0;
+  /** DataRows since the last CommandComplete, for a portal suspended without one. */
+  rowsSinceTag = 0;
+  bytes = 0;
+  readonly tags: string[] = [];
+  error: EventError | null = null;
+  copyBinary = false;
+
+  constructor(
+    readonly request: EventRequest,
+    /** `ready`: answered up to ReadyForQuery (Query, FunctionCall); `execute`: an Execute. */
+    readonly endsAt: 'ready' | 'execute',
+    readonly binaryResult: boolean,
+    sampleLimit: number,
+  ) {
+    this.sample = new ResultSample(sampleLimit);
+  }
+}
+
+type Expected =
+  | { kind: 'statement'; statement: Statement }
+  | { kind: 'sync' }
+  /** A Sync forwarded in place of refused messages: the client gets `reply` before its ReadyForQuery. */
+  | { kind: 'refusal'; reply: Buffer };
+
+export interface RecorderTotals {
+  statements: number;
+  errors: number;
+  rows: number;
+}
+
+export class SessionRecorder {
+  private nextIndex = 1;
+  private readonly preparedStatements = new Map<string, string>();
+  private readonly portals = new Map<string, { command: string; params: RecordedValue[] }>();
+  private readonly expected: Expected[] = [];
+  /** After an extended-protocol error the target discards everything up to the next Sync. */
+  private skippingToSync = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly counts: RecorderTotals = { statements: 0, errors: 0, rows: 0 };
+
+  constructor(
+    private readonly context: SessionContext,
+    private readonly journal: JournalAppender,
+    private readonly recording: RecordingConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  // ---- client → target ----------------------------------------------------------------------
+
+  /**
+   * Reads a client message for what the record needs. Returns the statement a Query, Execute or
+   * FunctionCall starts, else null. Parse, Bind and Close update the statement and portal names,
+   * so an Execute is recorded with the text and parameter values bound to its portal.
+   */
+  observeClientMessage(message: ClientMessage): Statement | null {
+    switch (message.type) {
+      case 'Q':
+        return this.newStatement({ command: decodeQuery(message.body), protocol: 'simple' }, 'ready', false);
+      case 'P': {
+        const parse = decodeParse(message.body);
+        this.preparedStatements.set(parse.statement, parse.text);
+        return null;
+      }
+      case 'B': {
+        const bind = decodeBind(message.body, recordedValueLimit);
+        const command = this.preparedStatements.get(bind.statement) ?? `(prepared statement "${bind.statement}")`;
+        this.portals.set(bind.portal, { command, params: bind.params });
+        return null;
+      }
+      case 'C': {
+        const close = decodeClose(message.body);
+        if (close.target === 'statement') this.preparedStatements.delete(close.name);
+        else this.portals.delete(close.name);
+        return null;
+      }
+      case 'E': {
+        const { portal } = decodeExecute(message.body);
+        const bound = this.portals.get(portal) ?? { command: `(portal "${portal}")`, params: [] };
+        return this.newStatement({ command: bound.command, params: bound.params, protocol: 'extended' }, 'execute', false);
+      }
+      case 'F': {
+        const call = decodeFunctionCall(message.body, recordedValueLimit);
+        return this.newStatement(
+          { command: `function call (oid ${call.functionOid})`, params: call.args, protocol: 'fastpath' },
+          'ready',
+          call.binaryResult,
+        );
+      }
+      default:
+        return null;
+    }
+  }
+
+  private newStatement(request: EventRequest, endsAt: 'ready' | 'execute', binaryResult: boolean): Statement {
+    return new Statement({ ...request, statementIndex: this.nextIndex++ }, endsAt, binaryResult, this.recording.responseSample);
+  }
+
+  /**
+   * Writes `db.query.start` for each statement and waits for the journal to commit them all
+   * (one group commit). Returns false when the journal could not take them: they must not run.
+   */
+  async recordStarts(statements: Statement[]): Promise<boolean> {
+    const results = await Promise.allSettled(
+      statements.map((statement) => this.journal.append(queryStart(this.context, statement.receivedAt, statement.request))),
+    );
+    const failure = results.find((result) => result.status === 'rejected');
+    if (!failure) return true;
+    this.logger.error(
+      { err: failure.reason, sessionId: this.context.sessionId, statements: statements.length },
+      'the journal could not record a statement; it is refused and not forwarded',
+    );
+    // Starts that did get in must not be left open: close them as not run.
+    this.closeUnforwarded(
+      statements.filter((_, index) => results[index]!.status === 'fulfilled'),
+      'not run: Warden could not record it',
+    );
+    return false;
+  }
+
+  /** Records statements whose start was written but that were never forwarded. */
+  closeUnforwarded(statements: Statement[], reason: string): void {
+    for (const statement of statements) this.writeCompletion(statement, { code: null, message: reason });
+  }
+
+  expectStatement(statement: Statement): void {
+    statement.forwardedAt = performance.now();
+    this.counts.statements++;
+    this.expected.push({ kind: 'statement', statement });
+  }
+
+  expectSync(): void {
+    this.expected.push({ kind: 'sync' });
+  }
+
+  expectRefusal(reply: Buffer): void {
+    this.expected.push({ kind: 'refusal', reply });
+  }
+
+  /** Whether a refusal reply still waits for its place in the target's answers. */
+  get awaitsRefusal(): boolean {
+    return this.expected.some((entry) => entry.kind === 'refusal');
+  }
+
+  /** The statement the target is working on (what a cancel interrupts). */
+  runningStatement(): Statement | null {
+    const head = this.expected.find((entry) => entry.kind === 'statement');
+    return head?.kind === 'statement' ? head.statement : null;
+  }
+
+  // ---- target → client ----------------------------------------------------------------------
+
+  /** How many body bytes of a message of this type the recorder wants to see. */
+  bodyLimit(type: number): number {
+    switch (type) {
+      case Type.readyForQuery:
+      case Type.copyOutResponse:
+        return 1;
+      case Type.commandComplete:
+        return 1024;
+      case Type.errorResponse:
+        return 64 * 1024;
+    }
+    const sample = this.headStatement()?.sample;
+    if (!sample || sample.full) return 0;
+    switch (type) {
+      case Type.rowDescription:
+        return 1024 * 1024;
+      // A rendered value is never shorter than half its raw bytes (hex doubles), plus headers.
+      case Type.dataRow:
+      case Type.copyData:
+      case Type.functionCallResponse:
+        return 2 * sample.remaining + 64;
+      default:
+        return 0;
+    }
+  }
+
+  /**
+   * Attributes one message from the target. Returns bytes the client must receive before this
+   * message (the error reply of a refused statement, ahead of the ReadyForQuery that answers the
+   * Sync sent in its place), or null.
+   */
+  observeServerMessage(message: ScannedMessage): Buffer | null {
+    if (message.type === Type.readyForQuery) return this.onReadyForQuery();
+    if (asynchronousTypes.has(message.type)) return null;
+    const statement = this.headStatement();
+    if (!statement) {
+      // An error outside any statement (a Parse or Bind failing before its Execute was queued).
+      if (message.type === Type.errorResponse) this.skippingToSync = true;
+      return null;
+    }
+    if (resultTypes.has(message.type)) statement.bytes += message.size;
+    switch (message.type) {
+      case Type.rowDescription:
+        if (!statement.sample.full) statement.sample.setColumns(decodeRowDescription(message.body));
+        break;
+      case Type.dataRow:
+        statement.rowsSinceTag++;
+        statement.sample.dataRow(message.body);
+        break;
+      case Type.copyOutResponse:
+        statement.copyBinary = message.body[0] === 1;
+        break;
+      case Type.copyData:
+        statement.sample.copyData(message.body, statement.copyBinary);
+        break;
+      case Type.functionCallResponse:
+        statement.sample.functionResult(message.body, statement.binaryResult);
+        break;
+      case Type.commandComplete: {
+        const tag = decodeCommandTag(message.body);
+        statement.tags.push(tag);
+        statement.rows += rowsInCommandTag(tag);
+        statement.rowsSinceTag = 0;
+        statement.sample.commandTag(tag);
+        if (statement.endsAt === 'execute') this.completeHead();
+        break;
+      }
+      case Type.emptyQuery:
+        if (statement.endsAt === 'execute') this.completeHead();
+        break;
+      case Type.portalSuspended:
+        statement.rows += statement.rowsSinceTag;
+        this.completeHead();
+        break;
+      case Type.errorResponse: {
+        const { code, message: text } = decodeErrorFields(message.body);
+        // A simple query stops at its first error; the rest of the string is not run.
+        statement.error ??= { code: code || null, message: text };
+        if (statement.endsAt === 'execute') {
+          this.completeHead();
+          this.skippingToSync = true;
+        }
+        break;
+      }
+    }
+    return null;
+  }
+
+  private headStatement(): Statement | null {
+    const head = this.expected[0];
+    return head?.kind === 'statement' ? head.statement : null;
+  }
+
+  private completeHead(): void {
+    const head = this.expected.shift();
+    if (head?.kind === 'statement') this.complete(head.statement);
+  }
+
+  /** ReadyForQuery ends a Query, a FunctionCall or a Sync, and whatever was skipped before it. */
+  private onReadyForQuery(): Buffer | null {
+    const skipped = this.skippingToSync;
+    this.skippingToSync = false;
+    while (this.expected.length > 0) {
+      const entry = this.expected.shift()!;
+      if (entry.kind === 'refusal') return entry.reply;
+      if (entry.kind === 'sync') return null;
+      const statement = entry.statement;
+      if (statement.endsAt === 'ready' && !skipped) {
+        this.complete(statement);
+        return null;
+      }
+      this.complete(statement, {
+        code: null,
+        message: skipped
+          ? 'not run: an earlier statement in the same pipeline failed'
+          : 'no result: the target answered without running it',
+      });
+    }
+    return null;
+  }
+
+  // ---- completion ---------------------------------------------------------------------------
+
+  private complete(statement: Statement, override: EventError | null = null): void {
+    const error = override ?? statement.error;
+    if (error) this.counts.errors++;
+    this.counts.rows += statement.rows;
+    this.writeCompletion(statement, error);
+  }
+
+  private writeCompletion(statement: Statement, error: EventError | null): void {
+    const durationMs = statement.forwardedAt > 0 ? round(performance.now() - statement.forwardedAt) : 0;
+    const response = {
+      rows: statement.rows,
+      bytes: statement.bytes,
+      sample: statement.sample.text(),
+      truncated: statement.sample.truncated,
+      tags: statement.tags,
+    };
+    this.appendInBackground(
+      queryCompleted(this.context, statement.receivedAt, statement.request, response, error, durationMs),
+    );
+  }
+
+  /** The session ended: statements still waiting for an answer are recorded as unfinished. */
+  abandon(reason: string): void {
+    for (const entry of this.expected.splice(0)) {
+      if (entry.kind === 'statement') this.complete(entry.statement, { code: null, message: reason });
+    }
+  }
+
+  totals(): RecorderTotals {
+    return { ...this.counts };
+  }
+
+  /** Appends an event without holding up the data path; a failure is logged. */
+  appendInBackground(draft: EventDraft): void {
+    const append = this.journal
+      .append(draft)
+      .catch((error: unknown) => {
+        this.logger.error({ err: error, sessionId: this.context.sessionId, type: draft.type }, 'could not record an event');
+      })
+      .finally(() => this.inFlight.delete(append));
+    this.inFlight.add(append);
+  }
+
+  /** Resolves when every event written so far has been committed (or failed). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+}
+
+function round(milliseconds: number): number {
+  return Math.round(milliseconds * 1000) / 1000;
+}

@@ -1,0 +1,301 @@
+// One proxied session, after startup: client bytes go to the target and target bytes go to the
+// client, with the recorder watching both directions.
+//
+// Client → target: messages are framed (see client-reader.ts) and the ones that run something
+// (Query, Execute, FunctionCall) are gated: all of them in one received chunk are written to the
+// journal together, and the chunk is forwarded only once they are committed; reading from the
+// client pauses meanwhile. If the journal fails, those statements are refused and never reach
+// the target: a Query or FunctionCall is replaced by a Sync, an Execute and what follows it up
+// to the client's Sync are dropped (as the server itself would after an error), and the client
+// gets an ErrorResponse just before the ReadyForQuery that answers that Sync. Routing the
+// refusal through a real Sync keeps the target's state and the order of answers intact.
+//
+// Target → client: chunks are forwarded as they arrive, scanned (headers only) on the way.
+//
+// Backpressure both ways: when a socket's write buffer is full, the other side stops reading
+// until it drains, so a result of millions of rows passes with bounded memory.
+import type { Socket } from 'node:net';
+import { serialize } from 'pg-protocol';
+import type { EventError, SessionTotals } from '../../audit/event.js';
+import type { PostgresTarget, RecordingConfig } from '../../config/types.js';
+import type { Logger } from '../../log/index.js';
+import { errorResponse } from './backend-messages.js';
+import { closeSocket } from './close-socket.js';
+import { coalesce, maxMessageLength, type ClientMessage, type ClientMessageReader } from './client-reader.js';
+import { ClientFacingError, SqlState } from './errors.js';
+import { cancel as cancelEvent, sessionEnd, type SessionContext } from './event-drafts.js';
+import { SessionRecorder, type JournalAppender, type Statement } from './recorder.js';
+import { ServerMessageScanner } from './server-scanner.js';
+import { sendCancelRequest, type UpstreamConnection } from './upstream.js';
+
+export type EndReason =
+  | 'client_terminated'
+  | 'client_disconnected'
+  | 'upstream_closed'
+  | 'gateway_shutdown'
+  | 'error';
+
+const refusedStatementReply = errorResponse(
+  new ClientFacingError(SqlState.systemError, 'Warden could not record this statement, so it was not run', 'ERROR'),
+);
+
+export interface ProxySessionOptions {
+  client: Socket;
+  /** The startup reader, with any bytes the client already sent after its password. */
+  reader: ClientMessageReader;
+  upstream: UpstreamConnection;
+  target: PostgresTarget;
+  context: SessionContext;
+  journal: JournalAppender;
+  recording: RecordingConfig;
+  logger: Logger;
+  startedAt: number;
+}
+
+export class ProxySession {
+  private readonly client: Socket;
+  private readonly upstreamSocket: Socket;
+  private readonly reader: ClientMessageReader;
+  private readonly recorder: SessionRecorder;
+  private readonly scanner: ServerMessageScanner;
+  private readonly logger: Logger;
+
+  private readonly inbox: Buffer[] = [];
+  private processing = false;
+  private readonly pauseReasons = new Set<'journal' | 'target-busy'>();
+  /** Set while dropping refused extended-protocol messages up to the client's Sync. */
+  private discardingToSync = false;
+  /** Target bytes held back while a refusal reply may need to go in front of them. */
+  private heldBack: Buffer | null = null;
+
+  private bytesFromClient = 0;
+  private bytesToClient = 0;
+  private endReason: EndReason | null = null;
+  private resolveEnded!: () => void;
+  /** Resolves once `session.end` is recorded. */
+  readonly ended = new Promise<void>((resolve) => (this.resolveEnded = resolve));
+
+  constructor(private readonly options: ProxySessionOptions) {
+    this.client = options.client;
+    this.upstreamSocket = options.upstream.socket;
+    this.reader = options.reader;
+    this.logger = options.logger;
+    this.recorder = new SessionRecorder(options.context, options.journal, options.recording, options.logger);
+    this.scanner = new ServerMessageScanner((type) => this.recorder.bodyLimit(type));
+    this.reader.expectTypedMessages(maxMessageLength);
+  }
+
+  /** Starts relaying. The client has been told AuthenticationOk and ReadyForQuery already. */
+  start(): void {
+    this.client.on('data', (chunk: Buffer) => this.onClientData(chunk));
+    this.client.on('error', (error) => this.logger.debug({ err: error }, 'client connection error'));
+    this.client.on('close', () => this.finish('client_disconnected'));
+    this.upstreamSocket.on('data', (chunk: Buffer) => this.onUpstreamData(chunk));
+    this.upstreamSocket.on('error', (error) => this.logger.warn({ err: error }, 'target connection error'));
+    this.upstreamSocket.on('close', () => this.finish('upstream_closed'));
+    // The client may have gone while the target was being connected.
+    if (this.client.destroyed) this.finish('client_disconnected');
+    else if (this.reader.pendingBytes > 0) void this.processInbox();
+  }
+
+  /** Forwards a client's CancelRequest to the target with the target's own key, and records it. */
+  async cancel(): Promise<void> {
+    const running = this.recorder.runningStatement();
+    const key = this.options.upstream.backendKey;
+    let error: EventError | null = null;
+    try {
+      if (!key) throw new Error('the target gave no cancel key for this session');
+      await sendCancelRequest(this.options.target, key);
+    } catch (cause) {
+      error = { code: null, message: `could not forward the cancel request: ${(cause as Error).message}` };
+      this.logger.warn({ sessionId: this.options.context.sessionId, err: cause }, 'cancel request not forwarded');
+    }
+    this.recorder.appendInBackground(cancelEvent(this.options.context, running?.request ?? null, error));
+  }
+
+  /** Ends the session because the gateway is shutting down. */
+  shutdown(): Promise<void> {
+    this.finish('gateway_shutdown');
+    return this.ended;
+  }
+
+  // ---- client → target ----------------------------------------------------------------------
+
+  private onClientData(chunk: Buffer): void {
+    this.bytesFromClient += chunk.length;
+    this.inbox.push(chunk);
+    if (!this.processing) void this.processInbox();
+  }
+
+  /** Handles client chunks strictly one after another, however long the journal takes. */
+  private async processInbox(): Promise<void> {
+    this.processing = true;
+    try {
+      do {
+        const chunk = this.inbox.shift();
+        if (chunk) this.reader.push(chunk);
+        await this.processMessages();
+      } while (this.inbox.length > 0 && !this.endReason);
+    } catch (error) {
+      this.failOnClientInput(error as Error);
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private async processMessages(): Promise<void> {
+    const messages: ClientMessage[] = [];
+    for (let message = this.reader.next(); message; message = this.reader.next()) messages.push(message);
+    if (messages.length === 0 || this.endReason) return;
+
+    const statements = new Map<ClientMessage, Statement>();
+    for (const message of messages) {
+      // Also for messages a refusal will drop: the names a dropped Parse or Bind would have
+      // created only ever label an Execute that fails on the target.
+      const statement = this.recorder.observeClientMessage(message);
+      if (statement) statements.set(message, statement);
+    }
+    let refused = false;
+    if (statements.size > 0) {
+      this.pause('journal');
+      refused = !(await this.recorder.recordStarts([...statements.values()]));
+      this.resume('journal');
+      if (this.endReason) {
+        if (!refused) this.recorder.closeUnforwarded([...statements.values()], 'not run: the session ended first');
+        return;
+      }
+    }
+    this.forward(messages, statements, refused);
+  }
+
+  private forward(messages: ClientMessage[], statements: Map<ClientMessage, Statement>, refused: boolean): void {
+    const out: Buffer[] = [];
+    let terminate = false;
+    for (const message of messages) {
+      if (message.type === 'X') {
+        out.push(message.bytes);
+        terminate = true;
+        break;
+      }
+      if (this.discardingToSync) {
+        if (message.type === 'S') {
+          out.push(message.bytes);
+          this.recorder.expectRefusal(refusedStatementReply);
+          this.discardingToSync = false;
+        }
+        continue;
+      }
+      const statement = statements.get(message);
+      if (statement && refused) {
+        if (message.type === 'E') {
+          this.discardingToSync = true;
+        } else {
+          out.push(serialize.sync());
+          this.recorder.expectRefusal(refusedStatementReply);
+        }
+        continue;
+      }
+      out.push(message.bytes);
+      if (statement) this.recorder.expectStatement(statement);
+      else if (message.type === 'S') this.recorder.expectSync();
+    }
+    this.writeTo(this.upstreamSocket, coalesce(out), () => this.pause('target-busy'), () => this.resume('target-busy'));
+    if (terminate) this.finish('client_terminated');
+  }
+
+  private pause(reason: 'journal' | 'target-busy'): void {
+    this.pauseReasons.add(reason);
+    this.client.pause();
+  }
+
+  private resume(reason: 'journal' | 'target-busy'): void {
+    this.pauseReasons.delete(reason);
+    if (this.pauseReasons.size === 0 && !this.endReason) this.client.resume();
+  }
+
+  // ---- target → client ----------------------------------------------------------------------
+
+  private onUpstreamData(chunk: Buffer): void {
+    if (this.endReason) return;
+    let data = chunk;
+    let base = 0;
+    if (this.heldBack) {
+      data = Buffer.concat([this.heldBack, chunk]);
+      base = this.heldBack.length;
+      this.heldBack = null;
+    }
+    const pieces: Buffer[] = [];
+    let written = 0;
+    try {
+      this.scanner.scan(chunk, (message) => {
+        const reply = this.recorder.observeServerMessage(message);
+        if (!reply) return;
+        const at = Math.max(base + message.start, written);
+        pieces.push(data.subarray(written, at), reply);
+        written = at;
+      });
+    } catch (error) {
+      this.logger.error({ err: error, sessionId: this.options.context.sessionId }, 'unreadable data from the target');
+      this.finish('error', { code: SqlState.protocolViolation, message: (error as Error).message });
+      return;
+    }
+    let end = data.length;
+    // A refusal reply goes just before a ReadyForQuery: keep an unfinished message back until
+    // it is known not to be that ReadyForQuery.
+    if (this.scanner.inMessage && this.recorder.awaitsRefusal) end = Math.max(base + this.scanner.pendingStart, written);
+    pieces.push(data.subarray(written, end));
+    if (end < data.length) this.heldBack = Buffer.from(data.subarray(end));
+    this.writeTo(this.client, pieces, () => this.upstreamSocket.pause(), () => this.upstreamSocket.resume());
+  }
+
+  /** Writes pieces in order; when the socket's buffer is full, `stall` until it drains. */
+  private writeTo(socket: Socket, pieces: Buffer[], stall: () => void, proceed: () => void): void {
+    const nonEmpty = pieces.filter((piece) => piece.length > 0);
+    if (nonEmpty.length === 0 || socket.destroyed) return;
+    if (socket === this.client) this.bytesToClient += nonEmpty.reduce((sum, piece) => sum + piece.length, 0);
+    let writable = true;
+    if (nonEmpty.length > 1) socket.cork();
+    for (const piece of nonEmpty) writable = socket.write(piece);
+    if (nonEmpty.length > 1) socket.uncork();
+    if (!writable) {
+      stall();
+      socket.once('drain', proceed);
+    }
+  }
+
+  // ---- the end ------------------------------------------------------------------------------
+
+  private failOnClientInput(error: Error): void {
+    const clientError =
+      error instanceof ClientFacingError ? error : new ClientFacingError(SqlState.internalError, 'Warden could not handle this message');
+    if (!(error instanceof ClientFacingError)) {
+      this.logger.error({ err: error, sessionId: this.options.context.sessionId }, 'session failed');
+    }
+    this.finish('error', { code: clientError.code, message: clientError.message }, errorResponse(clientError));
+  }
+
+  private finish(reason: EndReason, error: EventError | null = null, farewell: Buffer | null = null): void {
+    if (this.endReason) return;
+    this.endReason = reason;
+    const { context, startedAt } = this.options;
+
+    if (this.heldBack) this.client.write(this.heldBack);
+    if (reason === 'gateway_shutdown') {
+      farewell = errorResponse(new ClientFacingError(SqlState.adminShutdown, 'Warden is shutting down; this session ends'));
+    }
+    closeSocket(this.client, farewell);
+    // A Terminate tells the target's backend to end cleanly (the client's own, when it sent one).
+    closeSocket(this.upstreamSocket, reason === 'client_terminated' || reason === 'upstream_closed' ? null : serialize.end());
+
+    this.recorder.abandon(`not completed: the session ended (${reason.replace('_', ' ')})`);
+    const totals: SessionTotals = {
+      ...this.recorder.totals(),
+      bytesFromClient: this.bytesFromClient,
+      bytesToClient: this.bytesToClient,
+      endReason: reason,
+    };
+    this.logger.info({ sessionId: context.sessionId, ...totals }, 'session ended');
+    this.recorder.appendInBackground(sessionEnd(context, totals, Math.round(performance.now() - startedAt), error));
+    void this.recorder.settled().then(this.resolveEnded);
+  }
+}

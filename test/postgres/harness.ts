@@ -1,0 +1,190 @@
+// The PostgreSQL listener under test, between real parts: a PostgreSQL server with SCRAM (the
+// sandbox), a real OpenID provider issuing real tokens, the real token verifier and policy, and
+// real clients (psql, node-postgres).
+import { spawn } from 'node:child_process';
+import pg from 'pg';
+import type { ConnectionConfig, PostgresTarget } from '../../src/config/types.js';
+import { createConnectionRegistry } from '../../src/connections/index.js';
+import { createTokenVerifier } from '../../src/identity/index.js';
+import { silentLogger } from '../../src/log/index.js';
+import { authorize } from '../../src/policy/index.js';
+import { startPostgresListener, type PostgresListener } from '../../src/protocols/postgres/index.js';
+import { freePort } from '../../src/sandbox/free-port.js';
+import { startOidcProvider, type OidcSandbox } from '../../src/sandbox/oidc-provider.js';
+import { startPostgres, type PostgresSandbox, type PostgresSandboxOptions } from '../../src/sandbox/postgres.js';
+import { testJournal, type TestJournal } from '../support/test-journal.js';
+
+export const audience = 'api://warden';
+export const connectionName = 'pg-test';
+export const appUser = { name: 'app_rw', password: 'app-rw-secret-never-shown' };
+
+export const identities = {
+  agent: { clientId: 'billing-agent', clientSecret: 'billing-secret', groups: ['agents-db'], name: 'billing-agent' },
+  outsider: { clientId: 'marketing-agent', clientSecret: 'marketing-secret', groups: ['marketing'], name: 'marketing-agent' },
+};
+
+export interface HarnessOptions {
+  /** The target server's options (auth method, TLS). */
+  postgres?: PostgresSandboxOptions;
+  /** Listener address host (default 127.0.0.1) and TLS files. */
+  listenHost?: string;
+  tls?: { cert: string; key: string } | null;
+  responseSample?: number;
+  /** More connections, given the sandbox (e.g. other credentials or TLS modes). */
+  extraConnections?: (postgres: PostgresSandbox) => ConnectionConfig[];
+}
+
+export interface Harness {
+  postgres: PostgresSandbox;
+  oidc: OidcSandbox;
+  listener: PostgresListener;
+  journal: TestJournal;
+  tokens: { agent: string; outsider: string };
+  /** A node-postgres client through Warden (not yet connected). */
+  client(options?: Partial<pg.ClientConfig>): pg.Client;
+  /** A superuser client straight to the target, connected. */
+  admin(): Promise<pg.Client>;
+  /** Runs psql through Warden. */
+  psql(args: string[], options?: PsqlOptions): Promise<PsqlResult>;
+  /** Runs psql straight against the target as the application user. */
+  psqlDirect(args: string[], options?: { stdin?: string }): Promise<PsqlResult>;
+  close(): Promise<void>;
+}
+
+export interface PsqlOptions {
+  token?: string;
+  database?: string;
+  sslmode?: string;
+  stdin?: string;
+  host?: string;
+  port?: number;
+}
+
+export interface PsqlResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function postgresConnection(name: string, target: PostgresTarget, groups = ['agents-db']): ConnectionConfig {
+  return { name, type: 'postgres', target, allow: groups.map((group) => ({ group })), tags: [] };
+}
+
+export function appTarget(postgres: PostgresSandbox, overrides: Partial<PostgresTarget> = {}): PostgresTarget {
+  return {
+    host: postgres.host,
+    port: postgres.port,
+    database: 'app',
+    user: appUser.name,
+    password: appUser.password,
+    tls: { mode: 'disable', ca: null },
+    ...overrides,
+  };
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const postgres = await startPostgres({ ...options.postgres, users: [appUser] });
+  const setup = new pg.Client({ connectionString: postgres.url() });
+  await setup.connect();
+  await setup.query(`CREATE DATABASE app OWNER ${appUser.name}`);
+  await setup.end();
+
+  const oidc = await startOidcProvider({ audience, clients: Object.values(identities) });
+  const verifier = createTokenVerifier({
+    providers: [
+      {
+        name: 'sandbox',
+        preset: 'oidc',
+        issuer: oidc.issuer,
+        audience: [audience],
+        groupsClaim: 'groups',
+        algorithms: ['RS256'],
+        nameClaims: ['name'],
+        clientIdClaims: ['client_id', 'azp'],
+        jwksUri: null,
+      },
+    ],
+    adminGroups: [],
+    clockSkewSeconds: 30,
+  });
+  const unreachablePort = await freePort();
+  const connections = createConnectionRegistry([
+    postgresConnection(connectionName, appTarget(postgres)),
+    postgresConnection('pg-down', appTarget(postgres, { port: unreachablePort })),
+    ...(options.extraConnections?.(postgres) ?? []),
+  ]);
+  const journal = testJournal();
+  const listener = await startPostgresListener({
+    config: { listen: { host: options.listenHost ?? '127.0.0.1', port: 0 }, tls: options.tls ?? null },
+    connections,
+    verifyToken: (token) => verifier.verify(token),
+    authorize,
+    journal,
+    recording: { responseSample: options.responseSample ?? 65_536 },
+    logger: silentLogger(),
+  });
+  const tokens = {
+    agent: await oidc.clientCredentialsToken(identities.agent.clientId, identities.agent.clientSecret),
+    outsider: await oidc.clientCredentialsToken(identities.outsider.clientId, identities.outsider.clientSecret),
+  };
+  const gatewayPort = listener.address.port;
+
+  return {
+    postgres,
+    oidc,
+    listener,
+    journal,
+    tokens,
+    client: (overrides = {}) =>
+      new pg.Client({
+        host: '127.0.0.1',
+        port: gatewayPort,
+        database: connectionName,
+        user: 'agent',
+        password: tokens.agent,
+        ...overrides,
+      }),
+    admin: async () => {
+      const client = new pg.Client({ connectionString: postgres.url().replace(/\/postgres$/, '/app') });
+      await client.connect();
+      return client;
+    },
+    psql: (args, psqlOptions = {}) =>
+      runPsql(
+        [
+          `host=${psqlOptions.host ?? '127.0.0.1'} port=${psqlOptions.port ?? gatewayPort} dbname=${psqlOptions.database ?? connectionName} user=agent sslmode=${psqlOptions.sslmode ?? 'disable'}`,
+          ...args,
+        ],
+        psqlOptions.token ?? tokens.agent,
+        psqlOptions.stdin,
+      ),
+    psqlDirect: (args, directOptions = {}) =>
+      runPsql(
+        [`host=${postgres.host} port=${postgres.port} dbname=app user=${appUser.name} sslmode=disable`, ...args],
+        appUser.password,
+        directOptions.stdin,
+      ),
+    close: async () => {
+      await listener.close();
+      await oidc.close();
+      await postgres.stop();
+    },
+  };
+}
+
+/** psql without reading ~/.psqlrc, stopping at the first error, password from PGPASSWORD. */
+export function runPsql(args: string[], password: string, stdin?: string): Promise<PsqlResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('psql', ['-X', '-v', 'ON_ERROR_STOP=1', ...args], {
+      env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '10' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}

@@ -1,0 +1,93 @@
+// A journal for tests: wraps a real journal's append (or keeps events in memory), keeps every
+// committed event for assertions, and can be made to fail or to hold commits back.
+import { randomUUID } from 'node:crypto';
+import type { AuditEvent, EventDraft } from '../../src/audit/event.js';
+
+type Append = (draft: EventDraft) => Promise<AuditEvent>;
+
+export interface TestJournal {
+  append(draft: EventDraft): Promise<AuditEvent>;
+  /** Committed events, in journal order. */
+  readonly events: AuditEvent[];
+  ofType(type: string): AuditEvent[];
+  /** While set, every append rejects with this error (nothing is committed). */
+  failWith(error: Error | null): void;
+  /** Appends wait (uncommitted) until the returned function is called. */
+  hold(): () => void;
+  /** Resolves with the first committed event matching `predicate`, waiting for it if needed. */
+  waitFor(predicate: (event: AuditEvent) => boolean, timeoutMs?: number): Promise<AuditEvent>;
+}
+
+export function testJournal(inner: Append = memoryAppend()): TestJournal {
+  const events: AuditEvent[] = [];
+  let failure: Error | null = null;
+  let held: Promise<void> | null = null;
+  const waiters = new Set<() => void>();
+
+  return {
+    events,
+    async append(draft) {
+      if (held) await held;
+      if (failure) throw failure;
+      const event = await inner(draft);
+      events.push(event);
+      events.sort((a, b) => a.seq - b.seq);
+      for (const wake of waiters) wake();
+      return event;
+    },
+    ofType: (type) => events.filter((event) => event.type === type),
+    failWith(error) {
+      failure = error;
+    },
+    hold() {
+      let release!: () => void;
+      held = new Promise((resolve) => (release = resolve));
+      return () => {
+        held = null;
+        release();
+      };
+    },
+    waitFor(predicate, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = events.find(predicate);
+          if (!found) return;
+          cleanup();
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error('the expected event was not recorded in time'));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** An in-memory stand-in for the journal: ids, gap-free seq, no hash chain. */
+export function memoryAppend(): Append {
+  let seq = 0;
+  return async (draft) => ({
+    id: randomUUID(),
+    seq: ++seq,
+    time: draft.time ?? new Date().toISOString(),
+    actor: null,
+    source: null,
+    connection: null,
+    sessionId: null,
+    authorization: null,
+    request: null,
+    response: null,
+    outcome: null,
+    raw: null,
+    prevHash: '',
+    hash: '',
+    ...draft,
+  });
+}
