@@ -1,7 +1,7 @@
 // The PostgreSQL listener under test, between real parts: a PostgreSQL server with SCRAM (the
 // sandbox), a real OpenID provider issuing real tokens, the real token verifier and policy, and
 // real clients (psql, node-postgres).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import type { ConnectionConfig, PostgresTarget } from '../../src/config/types.js';
 import { createConnectionRegistry } from '../../src/connections/index.js';
@@ -26,19 +26,25 @@ export const identities = {
 export interface HarnessOptions {
   /** The target server's options (auth method, TLS). */
   postgres?: PostgresSandboxOptions;
-  /** Listener address host (default 127.0.0.1) and TLS files. */
-  listenHost?: string;
-  tls?: { cert: string; key: string } | null;
-  responseSample?: number;
   /** More connections, given the sandbox (e.g. other credentials or TLS modes). */
   extraConnections?: (postgres: PostgresSandbox) => ConnectionConfig[];
+}
+
+export interface ListenerOverrides {
+  /** Listen host (default 127.0.0.1). */
+  host?: string;
+  tls?: { cert: string; key: string } | null;
+  responseSample?: number;
 }
 
 export interface Harness {
   postgres: PostgresSandbox;
   oidc: OidcSandbox;
+  /** The default listener: loopback, no TLS. */
   listener: PostgresListener;
   journal: TestJournal;
+  /** Another listener on the same connections and journal (closed with the harness). */
+  startListener(overrides: ListenerOverrides): Promise<PostgresListener>;
   tokens: { agent: string; outsider: string };
   /** A node-postgres client through Warden (not yet connected). */
   client(options?: Partial<pg.ClientConfig>): pg.Client;
@@ -46,6 +52,8 @@ export interface Harness {
   admin(): Promise<pg.Client>;
   /** Runs psql through Warden. */
   psql(args: string[], options?: PsqlOptions): Promise<PsqlResult>;
+  /** The connection string psql uses to reach Warden. */
+  psqlTarget(options?: PsqlOptions): string;
   /** Runs psql straight against the target as the application user. */
   psqlDirect(args: string[], options?: { stdin?: string }): Promise<PsqlResult>;
   close(): Promise<void>;
@@ -55,6 +63,8 @@ export interface PsqlOptions {
   token?: string;
   database?: string;
   sslmode?: string;
+  /** CA file psql verifies the listener's certificate with (sslmode=verify-full). */
+  sslrootcert?: string;
   stdin?: string;
   host?: string;
   port?: number;
@@ -114,31 +124,41 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.extraConnections?.(postgres) ?? []),
   ]);
   const journal = testJournal();
-  const listener = await startPostgresListener({
-    config: { listen: { host: options.listenHost ?? '127.0.0.1', port: 0 }, tls: options.tls ?? null },
-    connections,
-    verifyToken: (token) => verifier.verify(token),
-    authorize,
-    journal,
-    recording: { responseSample: options.responseSample ?? 65_536 },
-    logger: silentLogger(),
-  });
+  const listeners: PostgresListener[] = [];
+  const startListener = async (overrides: ListenerOverrides) => {
+    const started = await startPostgresListener({
+      config: { listen: { host: overrides.host ?? '127.0.0.1', port: 0 }, tls: overrides.tls ?? null },
+      connections,
+      verifyToken: (token) => verifier.verify(token),
+      authorize,
+      journal,
+      recording: { responseSample: overrides.responseSample ?? 65_536 },
+      logger: silentLogger(),
+    });
+    listeners.push(started);
+    return started;
+  };
+  const listener = await startListener({});
   const tokens = {
     agent: await oidc.clientCredentialsToken(identities.agent.clientId, identities.agent.clientSecret),
     outsider: await oidc.clientCredentialsToken(identities.outsider.clientId, identities.outsider.clientSecret),
   };
-  const gatewayPort = listener.address.port;
+  const psqlTarget = (psqlOptions: PsqlOptions = {}) =>
+    `host=${psqlOptions.host ?? '127.0.0.1'} port=${psqlOptions.port ?? listener.address.port} ` +
+    `dbname=${psqlOptions.database ?? connectionName} user=agent sslmode=${psqlOptions.sslmode ?? 'disable'}` +
+    (psqlOptions.sslrootcert ? ` sslrootcert=${psqlOptions.sslrootcert}` : '');
 
   return {
     postgres,
     oidc,
     listener,
     journal,
+    startListener,
     tokens,
     client: (overrides = {}) =>
       new pg.Client({
         host: '127.0.0.1',
-        port: gatewayPort,
+        port: listener.address.port,
         database: connectionName,
         user: 'agent',
         password: tokens.agent,
@@ -149,15 +169,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await client.connect();
       return client;
     },
+    psqlTarget,
     psql: (args, psqlOptions = {}) =>
-      runPsql(
-        [
-          `host=${psqlOptions.host ?? '127.0.0.1'} port=${psqlOptions.port ?? gatewayPort} dbname=${psqlOptions.database ?? connectionName} user=agent sslmode=${psqlOptions.sslmode ?? 'disable'}`,
-          ...args,
-        ],
-        psqlOptions.token ?? tokens.agent,
-        psqlOptions.stdin,
-      ),
+      runPsql([psqlTarget(psqlOptions), ...args], psqlOptions.token ?? tokens.agent, psqlOptions.stdin),
     psqlDirect: (args, directOptions = {}) =>
       runPsql(
         [`host=${postgres.host} port=${postgres.port} dbname=app user=${appUser.name} sslmode=disable`, ...args],
@@ -165,7 +179,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         directOptions.stdin,
       ),
     close: async () => {
-      await listener.close();
+      for (const started of listeners) await started.close();
       await oidc.close();
       await postgres.stop();
     },
@@ -174,17 +188,34 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
 /** psql without reading ~/.psqlrc, stopping at the first error, password from PGPASSWORD. */
 export function runPsql(args: string[], password: string, stdin?: string): Promise<PsqlResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('psql', ['-X', '-v', 'ON_ERROR_STOP=1', ...args], {
-      env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '10' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  return startPsql(args, password, stdin).result;
+}
+
+/** psql as a running process, for tests that signal it (Ctrl-C is SIGINT). */
+export function startPsql(args: string[], password: string, stdin?: string): { child: ChildProcess; result: Promise<PsqlResult> } {
+  const child = spawn('psql', ['-X', '-v', 'ON_ERROR_STOP=1', ...args], {
+    env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '10' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  child.stdin!.end(stdin ?? '');
+  const result = new Promise<PsqlResult>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
   });
+  return { child, result };
+}
+
+/** Polls until `check` returns a value (not undefined/false), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
