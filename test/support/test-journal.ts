@@ -10,8 +10,8 @@ export interface TestJournal {
   /** Committed events, in journal order. */
   readonly events: AuditEvent[];
   ofType(type: string): AuditEvent[];
-  /** While set, every append rejects with this error (nothing is committed). */
-  failWith(error: Error | null): void;
+  /** While set, appends (those matching `which`, if given) reject with this error and commit nothing. */
+  failWith(error: Error | null, which?: (draft: EventDraft) => boolean): void;
   /** Appends wait (uncommitted) until the returned function is called. */
   hold(): () => void;
   /** Resolves with the first committed event matching `predicate`, waiting for it if needed. */
@@ -20,7 +20,7 @@ export interface TestJournal {
 
 export function testJournal(inner: Append = memoryAppend()): TestJournal {
   const events: AuditEvent[] = [];
-  let failure: Error | null = null;
+  let failure: { error: Error; which: (draft: EventDraft) => boolean } | null = null;
   let held: Promise<void> | null = null;
   const waiters = new Set<() => void>();
 
@@ -28,7 +28,7 @@ export function testJournal(inner: Append = memoryAppend()): TestJournal {
     events,
     async append(draft) {
       if (held) await held;
-      if (failure) throw failure;
+      if (failure?.which(draft)) throw failure.error;
       const event = await inner(draft);
       events.push(event);
       events.sort((a, b) => a.seq - b.seq);
@@ -36,8 +36,8 @@ export function testJournal(inner: Append = memoryAppend()): TestJournal {
       return event;
     },
     ofType: (type) => events.filter((event) => event.type === type),
-    failWith(error) {
-      failure = error;
+    failWith(error, which = () => true) {
+      failure = error ? { error, which } : null;
     },
     hold() {
       let release!: () => void;
