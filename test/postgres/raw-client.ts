@@ -39,12 +39,16 @@ export class RawConnection {
     this.socket.write(bytes);
   }
 
-  /** The one-byte answer to SSLRequest or GSSENCRequest (before any message). */
-  async answerByte(): Promise<string> {
-    await this.waitUntil(() => this.rawBytes.length > 0 || this.closed);
+  /** The next `length` bytes as they came (e.g. the one-byte answer to SSLRequest), before parsing. */
+  async readRaw(length: number): Promise<Buffer> {
+    await this.waitUntil(() => this.rawLength() >= length || this.closed);
     const bytes = Buffer.concat(this.rawBytes);
-    this.rawBytes = [];
-    return bytes.toString('latin1');
+    this.rawBytes = [bytes.subarray(length)];
+    return bytes.subarray(0, length);
+  }
+
+  private rawLength(): number {
+    return this.rawBytes.reduce((sum, chunk) => sum + chunk.length, 0);
   }
 
   /** From now on, read PostgreSQL messages. */
