@@ -75,6 +75,12 @@ export class RawConnection {
     this.socket.end(serialize.end());
   }
 
+  /** Stops parsing and hands over the socket, for a test that reads the bytes itself. */
+  takeSocket(): Socket {
+    this.socket.removeAllListeners('data');
+    return this.socket;
+  }
+
   private startParsingIfNeeded(): void {
     if (!this.parsing) this.startParsing();
   }
