@@ -104,9 +104,9 @@ export interface AuditEvent {
 }
 
 /** What a producer hands to the journal; the journal assigns id, seq, time (if absent) and the chain. */
-export type EventDraft = Partial<
-  Omit<AuditEvent, 'id' | 'seq' | 'prevHash' | 'hash' | 'type'>
-> & { type: string };
+export type EventDraft = Partial<Omit<AuditEvent, 'id' | 'seq' | 'prevHash' | 'hash' | 'type'>> & {
+  type: string;
+};
 
 /** Event types Warden itself writes. Others (idp.*, alert.*) arrive with later modules. */
 export const EventTypes = {

@@ -1,0 +1,52 @@
+import { hash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { AuditEvent } from './event.js';
+
+// The hash chain: each event's hash covers its content and its predecessor's hash, so altering,
+// removing or inserting an event breaks every link after it unless all of them are recomputed.
+
+// canonicalize is CommonJS whose typings declare an ES default export; under NodeNext that
+// default would be typed as the module object, so it is loaded as what it is: one function.
+const canonicalize = createRequire(import.meta.url)('canonicalize') as (
+  input: unknown,
+) => string | undefined;
+
+/** The prevHash of the first event in a journal. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+export type UnhashedEvent = Omit<AuditEvent, 'hash'>;
+
+export interface SealedEvent {
+  event: AuditEvent;
+  /** The event's JSON as stored. */
+  body: string;
+}
+
+/** SHA-256, hex, of the RFC 8785 canonical JSON of the event without its `hash` field. */
+export function hashEvent(event: UnhashedEvent): string {
+  return hash('sha256', canonicalJson(event), 'hex');
+}
+
+/**
+ * Completes an event with its hash and gives the JSON to store. The body is the canonical text
+ * that was hashed with the hash put in front of the other fields: the event is serialized once,
+ * not once to hash and again to store. Readers parse it like any JSON; verification re-derives
+ * the canonical form from the parsed body rather than relying on this layout.
+ */
+export function sealEvent(event: UnhashedEvent): SealedEvent {
+  const canonical = canonicalJson(event);
+  const eventHash = hash('sha256', canonical, 'hex');
+  return {
+    event: Object.assign(event, { hash: eventHash }),
+    // canonical is `{"actor":…}`: an object with at least the journal's own fields.
+    body: `{"hash":"${eventHash}",${canonical.slice(1)}`,
+  };
+}
+
+function canonicalJson(event: UnhashedEvent): string {
+  const canonical = canonicalize(event);
+  if (canonical === undefined) {
+    throw new TypeError('an audit event must be a JSON object');
+  }
+  return canonical;
+}

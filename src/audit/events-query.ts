@@ -1,0 +1,34 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/index.js';
+import type { AuditEvent } from './event.js';
+import { eventFromBody } from './event-row.js';
+import { pageLimit, seqFilter, timeFilter } from './query-input.js';
+
+export interface EventFilter {
+  type?: string;
+  /** Events whose time is at or after this ISO 8601 time. */
+  since?: string;
+  /** Events after this seq: pass the last seq of a page to get the next one. */
+  after?: number;
+  /** Default 100, at most 1000. */
+  limit?: number;
+}
+
+/** Raw AuditEvents in journal order (ascending seq). */
+export async function listEvents(
+  db: Kysely<Database>,
+  filter: EventFilter = {},
+): Promise<AuditEvent[]> {
+  let query = db.selectFrom('events').select('body').orderBy('seq').limit(pageLimit(filter.limit));
+  if (filter.type !== undefined) {
+    query = query.where('type', '=', filter.type);
+  }
+  if (filter.since !== undefined) {
+    query = query.where('time', '>=', timeFilter('since', filter.since));
+  }
+  if (filter.after !== undefined) {
+    query = query.where('seq', '>', seqFilter('after', filter.after));
+  }
+  const rows = await query.execute();
+  return rows.map((row) => eventFromBody(row.body));
+}

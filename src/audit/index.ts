@@ -1,0 +1,13 @@
+// The audit module: the journal every part of Warden appends to, its verification, and the
+// readers the API and the CLI use. Sessions are views over events, never stored separately.
+
+export * from './event.js';
+export { GENESIS_HASH, hashEvent } from './chain.js';
+export { AuditQueryError, JournalWriteError } from './errors.js';
+export { openJournal, type Journal, type JournalOptions } from './journal.js';
+export { createAuditReader, type AuditReader } from './reader.js';
+export type { EventFilter } from './events-query.js';
+export type { SessionDetail, SessionFilter, SessionPage } from './sessions.js';
+export type { SessionSummary } from './session-summary.js';
+export type { StatementRecord } from './statements.js';
+export { verifyJournal, type TamperKind, type VerifyOptions, type VerifyResult } from './verify.js';

@@ -1,0 +1,195 @@
+import type { Kysely } from 'kysely';
+import type { Database, EventsTable, Store } from '../store/index.js';
+import { GENESIS_HASH, hashEvent } from './chain.js';
+import type { AuditEvent } from './event.js';
+import { eventFromBody, eventRow } from './event-row.js';
+
+export type VerifyResult =
+  | { ok: true; events: number; lastSeq: number }
+  | {
+      ok: false;
+      /** Events checked and found intact before the first problem. */
+      events: number;
+      firstBadSeq: number;
+      problem: TamperKind;
+      detail: string;
+    };
+
+export type TamperKind = 'altered' | 'removed' | 'inserted';
+
+export interface VerifyOptions {
+  /** Rows read per query; memory stays bounded by it whatever the journal's size. */
+  pageSize?: number;
+  /** Called after each page with the number of events checked so far. */
+  onProgress?: (eventsChecked: number) => void;
+}
+
+interface Problem {
+  firstBadSeq: number;
+  problem: TamperKind;
+  detail: string;
+}
+
+/** What the chain so far says the next row must be. */
+interface Expectation {
+  seq: number;
+  /** Hash of the last intact event (genesis before the first). */
+  prevHash: string;
+  /** The prevHash of that last intact event: lets a row that skips one be recognized. */
+  hashBeforePrev: string | null;
+}
+
+/**
+ * Walks the whole journal in seq order and checks every event: its body against its hash
+ * (recomputed from the canonical JSON), its indexed columns against its body, its seq against
+ * its predecessor's, and its prevHash against its predecessor's hash. Stops at the first problem.
+ *
+ * What a chain cannot show: events removed from the end, or events appended at the end by
+ * someone who computed their hashes. Those need an anchor outside the database (a sink that
+ * received the events, a published head hash).
+ */
+export async function verifyJournal(
+  store: Store,
+  options: VerifyOptions = {},
+): Promise<VerifyResult> {
+  const pageSize = options.pageSize ?? 1000;
+  let checked = 0;
+  let expected: Expectation = { seq: 1, prevHash: GENESIS_HASH, hashBeforePrev: null };
+  for await (const [row, next] of withNext(journalRows(store.db, pageSize))) {
+    const problem = findProblem(row, next, expected);
+    if (problem !== null) return { ok: false, events: checked, ...problem };
+    checked += 1;
+    expected = { seq: row.seq + 1, prevHash: row.hash, hashBeforePrev: expected.prevHash };
+    if (checked % pageSize === 0) options.onProgress?.(checked);
+  }
+  options.onProgress?.(checked);
+  return { ok: true, events: checked, lastSeq: expected.seq - 1 };
+}
+
+function findProblem(
+  row: EventsTable,
+  next: EventsTable | undefined,
+  expected: Expectation,
+): Problem | null {
+  if (row.seq > expected.seq) {
+    const missing =
+      row.seq - expected.seq === 1 ? `seq ${expected.seq}` : `seqs ${expected.seq}-${row.seq - 1}`;
+    return removed(expected.seq, `${missing} missing: the next event is seq ${row.seq}`);
+  }
+  if (row.seq < expected.seq) {
+    return inserted(row.seq, `seq ${row.seq} precedes the first event of a journal (seq 1)`);
+  }
+  const content = inspectContent(row);
+  if (row.prev_hash !== expected.prevHash) {
+    return brokenLink(row, next, expected, content);
+  }
+  return content.issue === null ? null : altered(row.seq, content.issue);
+}
+
+/** The row does not link to its predecessor: tell which event broke the chain, and how. */
+function brokenLink(
+  row: EventsTable,
+  next: EventsTable | undefined,
+  expected: Expectation,
+  content: ContentCheck,
+): Problem {
+  const seq = row.seq;
+  if (next !== undefined && next.prev_hash === expected.prevHash) {
+    return inserted(seq, `seq ${seq} does not link to seq ${seq - 1}, but seq ${seq + 1} does`);
+  }
+  if (expected.hashBeforePrev !== null && row.prev_hash === expected.hashBeforePrev) {
+    return inserted(seq - 1, `seq ${seq} links past seq ${seq - 1} to seq ${seq - 2}`);
+  }
+  if (content.event !== null && content.issue !== null && content.event.seq > seq) {
+    return removed(
+      seq,
+      `seq ${seq} holds the event written as seq ${String(content.event.seq)}: ` +
+        'events were removed and the rest renumbered',
+    );
+  }
+  if (content.issue !== null) return altered(seq, content.issue);
+  if (seq === 1) return altered(seq, 'the first event does not link to the genesis hash');
+  return altered(
+    seq - 1,
+    `seq ${seq} does not link to seq ${seq - 1}: seq ${seq - 1} was rewritten and re-hashed, ` +
+      `or seq ${seq} was inserted`,
+  );
+}
+
+interface ContentCheck {
+  /** The body, when it is an intact event (it hashes to the hash it carries). */
+  event: AuditEvent | null;
+  /** What is wrong with the row on its own, or null. */
+  issue: string | null;
+}
+
+/** Checks a row on its own: its body against its hash, and its columns against its body. */
+function inspectContent(row: EventsTable): ContentCheck {
+  let event: AuditEvent;
+  try {
+    event = eventFromBody(row.body);
+  } catch {
+    return { event: null, issue: 'the body is not valid JSON' };
+  }
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    return { event: null, issue: 'the body is not a JSON object' };
+  }
+  const { hash, ...unhashed } = event;
+  let recomputed: string;
+  try {
+    recomputed = hashEvent(unhashed);
+  } catch (error) {
+    return { event: null, issue: `the body cannot be hashed: ${(error as Error).message}` };
+  }
+  if (recomputed !== hash) {
+    return { event: null, issue: 'the body does not match its hash' };
+  }
+  const columns = eventRow(event, row.body);
+  for (const [column, value] of Object.entries(columns)) {
+    const stored = row[column as keyof EventsTable];
+    if (stored !== value) {
+      return {
+        event,
+        issue: `column ${column} is ${JSON.stringify(stored)} but the body says ${JSON.stringify(value)}`,
+      };
+    }
+  }
+  return { event, issue: null };
+}
+
+function altered(firstBadSeq: number, detail: string): Problem {
+  return { firstBadSeq, problem: 'altered', detail };
+}
+
+function removed(firstBadSeq: number, detail: string): Problem {
+  return { firstBadSeq, problem: 'removed', detail };
+}
+
+function inserted(firstBadSeq: number, detail: string): Problem {
+  return { firstBadSeq, problem: 'inserted', detail };
+}
+
+/** The journal in seq order, one page in memory at a time. */
+async function* journalRows(db: Kysely<Database>, pageSize: number): AsyncGenerator<EventsTable> {
+  // The first page has no lower bound: a row forged below seq 1 must be seen too.
+  let after: number | null = null;
+  for (;;) {
+    let query = db.selectFrom('events').selectAll().orderBy('seq').limit(pageSize);
+    if (after !== null) query = query.where('seq', '>', after);
+    const page = await query.execute();
+    yield* page;
+    const last = page.at(-1);
+    if (page.length < pageSize || last === undefined) return;
+    after = last.seq;
+  }
+}
+
+/** Pairs each item with the one after it: deciding whether a row was inserted needs its successor. */
+async function* withNext<T>(items: AsyncIterable<T>): AsyncGenerator<[T, T | undefined]> {
+  let previous: { item: T } | null = null;
+  for await (const item of items) {
+    if (previous !== null) yield [previous.item, item];
+    previous = { item };
+  }
+  if (previous !== null) yield [previous.item, undefined];
+}

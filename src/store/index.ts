@@ -1,0 +1,52 @@
+import { Migrator, type Kysely } from 'kysely';
+import type { StoreConfig } from '../config/types.js';
+import type { StoreDialect } from './dialect.js';
+import { migrationProvider } from './migrations.js';
+import type { Database } from './schema.js';
+import { openSqlite } from './sqlite.js';
+import { parseStoreUrl } from './url.js';
+
+export type { Database, EventsTable } from './schema.js';
+export type { StoreDialect } from './dialect.js';
+
+/** The database behind the journal and everything else Warden keeps. */
+export interface Store {
+  db: Kysely<Database>;
+  dialect: StoreDialect;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** How long a write waits for a lock held by another connection; default 5000 ms. */
+  busyTimeoutMs?: number;
+}
+
+/** Opens the store named by `config.url` and brings its schema up to date. */
+export async function openStore(
+  config: StoreConfig,
+  options: OpenStoreOptions = {},
+): Promise<Store> {
+  const location = parseStoreUrl(config.url);
+  const db = openSqlite(location.path, {
+    synchronous: config.synchronous,
+    busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+  });
+  try {
+    await migrate(db, location.dialect);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return { db, dialect: location.dialect, close: () => db.destroy() };
+}
+
+async function migrate(db: Kysely<Database>, dialect: StoreDialect): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results.find((result) => result.status === 'Error');
+    const which = failed ? ` ${failed.migrationName}` : '';
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`store: migration${which} failed: ${reason}`, { cause: error });
+  }
+}

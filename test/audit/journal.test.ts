@@ -1,0 +1,270 @@
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  GENESIS_HASH,
+  JournalWriteError,
+  openJournal,
+  verifyJournal,
+  type AuditEvent,
+} from '../../src/audit/index.js';
+import type { Database, Store } from '../../src/store/index.js';
+import { openTempStore, queryDraft, type TempStore } from './fixtures.js';
+
+const canonicalize = createRequire(import.meta.url)('canonicalize') as (input: unknown) => string;
+
+/**
+ * SQLite as the store uses it, counting the transactions begun: what group commit is about.
+ * `beginDelayMs` makes each commit take that long, so that appends can arrive while one runs.
+ */
+class TransactionCountingDialect extends SqliteDialect {
+  transactions = 0;
+
+  constructor(
+    path: string,
+    private readonly beginDelayMs = 0,
+  ) {
+    super({ database: new BetterSqlite3(path) });
+  }
+
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const begin = driver.beginTransaction.bind(driver);
+    driver.beginTransaction = async (connection: DatabaseConnection, settings) => {
+      this.transactions += 1;
+      if (this.beginDelayMs > 0) await sleep(this.beginDelayMs);
+      return begin(connection, settings);
+    };
+    return driver;
+  }
+}
+
+/** The migrated store at `path`, opened through a transaction-counting dialect. */
+function countingStore(dialect: TransactionCountingDialect): Store {
+  const db = new Kysely<Database>({ dialect });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+function expectedHash(event: AuditEvent): string {
+  const unhashed: Partial<AuditEvent> = { ...event };
+  delete unhashed.hash;
+  return createHash('sha256').update(canonicalize(unhashed)).digest('hex');
+}
+
+describe('journal', () => {
+  const temps: TempStore[] = [];
+  afterEach(async () => {
+    for (const temp of temps.splice(0)) await temp.cleanup();
+  });
+
+  async function temp(options?: Parameters<typeof openTempStore>[0]): Promise<TempStore> {
+    const opened = await openTempStore(options);
+    temps.push(opened);
+    return opened;
+  }
+
+  it('chains events: seq from 1, prevHash the previous hash, hash over the canonical JSON', async () => {
+    const { store } = await temp();
+    const journal = await openJournal(store);
+    const first = await journal.append(queryDraft(1));
+    const second = await journal.append(queryDraft(2));
+    await journal.close();
+
+    expect(first.seq).toBe(1);
+    expect(first.prevHash).toBe(GENESIS_HASH);
+    expect(first.hash).toBe(expectedHash(first));
+    expect(second.seq).toBe(2);
+    expect(second.prevHash).toBe(first.hash);
+    expect(second.hash).toBe(expectedHash(second));
+    expect(first.id).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(first.id).not.toBe(second.id);
+  });
+
+  it('stores the event as returned, with every absent optional field null', async () => {
+    const { store } = await temp();
+    const journal = await openJournal(store);
+    const event = await journal.append({ type: 'authn.failure', source: { ip: '10.0.0.9' } });
+    await journal.close();
+
+    expect(event).toEqual({
+      id: event.id,
+      seq: 1,
+      time: event.time,
+      type: 'authn.failure',
+      actor: null,
+      source: { ip: '10.0.0.9' },
+      connection: null,
+      sessionId: null,
+      authorization: null,
+      request: null,
+      response: null,
+      outcome: null,
+      raw: null,
+      totals: null,
+      prevHash: GENESIS_HASH,
+      hash: event.hash,
+    });
+    expect(event.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const row = await store.db.selectFrom('events').selectAll().executeTakeFirstOrThrow();
+    expect(JSON.parse(row.body)).toEqual(event);
+    expect(row).toMatchObject({ seq: 1, id: event.id, type: 'authn.failure', hash: event.hash });
+  });
+
+  it('keeps a time the producer gives, normalized to UTC with milliseconds', async () => {
+    const { store } = await temp();
+    const journal = await openJournal(store);
+    const event = await journal.append({ ...queryDraft(1), time: '2026-11-21T10:12:15+01:00' });
+    await expect(journal.append({ ...queryDraft(2), time: 'yesterday' })).rejects.toThrow(
+      'event time: expected an ISO 8601 time, got "yesterday"',
+    );
+    const next = await journal.append(queryDraft(3));
+    await journal.close();
+    expect(event.time).toBe('2026-11-21T09:12:15.000Z');
+    expect(next.seq).toBe(2);
+  });
+
+  it('ignores chain fields carried by a draft spread from an existing event', async () => {
+    const { store } = await temp();
+    const journal = await openJournal(store);
+    const first = await journal.append(queryDraft(1));
+    const copy = await journal.append({ ...first, type: 'db.query' });
+    await journal.close();
+    expect(copy).toMatchObject({ seq: 2, prevHash: first.hash });
+    expect(copy.id).not.toBe(first.id);
+    expect(await verifyJournal(store)).toEqual({ ok: true, events: 2, lastSeq: 2 });
+  });
+
+  it('commits appends made in the same turn in one transaction, each resolving after it', async () => {
+    const { path } = await temp();
+    const dialect = new TransactionCountingDialect(path);
+    const store = countingStore(dialect);
+    const journal = await openJournal(store);
+    const observer = new BetterSqlite3(path, { readonly: true });
+    const committedRows = () =>
+      (observer.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+
+    const appends = Array.from({ length: 200 }, (_, i) =>
+      journal.append(queryDraft(i + 1)).then((event) => ({ event, visible: committedRows() })),
+    );
+    const results = await Promise.all(appends);
+
+    expect(dialect.transactions).toBe(1);
+    // Another connection already sees all 200 rows when any of the promises resolves.
+    expect(results.every((result) => result.visible === 200)).toBe(true);
+    const events = results.map((result) => result.event);
+    expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    for (const [i, event] of events.entries()) {
+      expect(event.prevHash).toBe(i === 0 ? GENESIS_HASH : events[i - 1]?.hash);
+    }
+    observer.close();
+    await journal.close();
+    await store.close();
+  });
+
+  it('gathers appends arriving while a commit runs into the next transaction', async () => {
+    const { path } = await temp();
+    const dialect = new TransactionCountingDialect(path, 200);
+    const store = countingStore(dialect);
+    const journal = await openJournal(store);
+
+    const first = journal.append(queryDraft(1));
+    // Each of these runs in its own event-loop turn while the first commit is still running.
+    const arriving = [5, 10, 15, 20].map((delay, i) =>
+      sleep(delay).then(() =>
+        i === 3
+          ? journal.appendMany([queryDraft(5), queryDraft(6)])
+          : journal.append(queryDraft(i + 2)).then((event) => [event]),
+      ),
+    );
+    expect((await first).seq).toBe(1);
+    const later = (await Promise.all(arriving)).flat();
+    expect(later.map((event) => event.seq)).toEqual([2, 3, 4, 5, 6]);
+    expect(dialect.transactions).toBe(2);
+    await journal.close();
+    expect(await verifyJournal(store)).toEqual({ ok: true, events: 6, lastSeq: 6 });
+    await store.close();
+  });
+
+  it('appendMany commits its drafts together, in order', async () => {
+    const { store } = await temp();
+    const journal = await openJournal(store);
+    const single = journal.append(queryDraft(1));
+    const many = journal.appendMany([queryDraft(2), queryDraft(3), queryDraft(4)]);
+    expect((await single).seq).toBe(1);
+    expect((await many).map((event) => event.seq)).toEqual([2, 3, 4]);
+    await journal.close();
+  });
+
+  it('refuses an event that cannot be serialized without failing the rest of its batch', async () => {
+    const { store } = await temp();
+    const journal = await openJournal(store);
+    const good = journal.append(queryDraft(1));
+    const bad = journal.appendMany([
+      queryDraft(2),
+      { ...queryDraft(3), outcome: { result: 'success', error: null, durationMs: Number.NaN } },
+    ]);
+    const after = journal.append(queryDraft(4));
+    await expect(bad).rejects.toBeInstanceOf(JournalWriteError);
+    expect((await good).seq).toBe(1);
+    expect((await after).seq).toBe(2);
+    await journal.close();
+    expect(await verifyJournal(store)).toEqual({ ok: true, events: 2, lastSeq: 2 });
+  });
+
+  it('rejects the whole batch when the commit fails, and chains correctly afterwards', async () => {
+    const { store, path } = await temp({ busyTimeoutMs: 50 });
+    const journal = await openJournal(store);
+    const before = await journal.append(queryDraft(1));
+
+    // Another connection holds the write lock: the journal's INSERT times out with SQLITE_BUSY.
+    const locker = new BetterSqlite3(path);
+    locker.exec('BEGIN IMMEDIATE');
+    const refused = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => journal.append(queryDraft(i + 2))),
+    );
+    locker.exec('ROLLBACK');
+    locker.close();
+
+    for (const outcome of refused) {
+      expect(outcome.status).toBe('rejected');
+      const error = (outcome as PromiseRejectedResult).reason as JournalWriteError;
+      expect(error).toBeInstanceOf(JournalWriteError);
+      expect(error.message).toMatch(/audit journal: commit failed: .*locked/);
+    }
+    const after = await journal.append(queryDraft(7));
+    await journal.close();
+
+    expect(after.seq).toBe(2);
+    expect(after.prevHash).toBe(before.hash);
+    expect(await verifyJournal(store)).toEqual({ ok: true, events: 2, lastSeq: 2 });
+  });
+
+  it('continues the chain when reopened', async () => {
+    const opened = await temp();
+    const journal = await openJournal(opened.store);
+    const [, second] = await journal.appendMany([queryDraft(1), queryDraft(2)]);
+    await journal.close();
+
+    const store = await opened.reopen();
+    const again = await openJournal(store);
+    const third = await again.append(queryDraft(3));
+    await again.close();
+    expect(third.seq).toBe(3);
+    expect(third.prevHash).toBe(second?.hash);
+    expect(await verifyJournal(store)).toEqual({ ok: true, events: 3, lastSeq: 3 });
+  });
+
+  it('settles pending appends on close and refuses appends after it', async () => {
+    const { store } = await temp();
+    const journal = await openJournal(store);
+    const pending = journal.append(queryDraft(1));
+    await journal.close();
+    expect((await pending).seq).toBe(1);
+    await expect(journal.append(queryDraft(2))).rejects.toThrow('audit journal is closed');
+  });
+});
