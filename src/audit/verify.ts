@@ -8,7 +8,7 @@ export type VerifyResult =
   | { ok: true; events: number; lastSeq: number }
   | {
       ok: false;
-      /** Events checked and found intact before the first problem. */
+      /** Intact events before the first bad one. */
       events: number;
       firstBadSeq: number;
       problem: TamperKind;
@@ -57,7 +57,11 @@ export async function verifyJournal(
   let expected: Expectation = { seq: 1, prevHash: GENESIS_HASH, hashBeforePrev: null };
   for await (const [row, next] of withNext(journalRows(store.db, pageSize))) {
     const problem = findProblem(row, next, expected);
-    if (problem !== null) return { ok: false, events: checked, ...problem };
+    if (problem !== null) {
+      // The rows checked so far are seq 1…checked; a problem may lie with the last of them.
+      const intactBefore = Math.max(0, Math.min(checked, problem.firstBadSeq - 1));
+      return { ok: false, events: intactBefore, ...problem };
+    }
     checked += 1;
     expected = { seq: row.seq + 1, prevHash: row.hash, hashBeforePrev: expected.prevHash };
     if (checked % pageSize === 0) options.onProgress?.(checked);
