@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { runDemo } from './demo/index.js';
 import { listEvents, listSessions, showSession, verify } from './read-commands.js';
 import { serve } from './serve.js';
 
@@ -59,7 +58,11 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .command('demo')
     .description('the whole walk-through on throwaway parts: PostgreSQL, an OpenID provider, Warden')
     .option('--keep', 'leave everything running and print how to connect by hand')
-    .action((options) => run(runDemo(options)));
+    .action(async (options) => {
+      // Loaded on demand: the demo's sandboxes use development dependencies.
+      const { runDemo } = await import('./demo/index.js');
+      await run(runDemo(options));
+    });
 
   return program;
 }

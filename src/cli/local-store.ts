@@ -1,5 +1,5 @@
 import { createAuditReader, type AuditReader } from '../audit/index.js';
-import { loadConfig } from '../config/index.js';
+import { loadStoreConfig } from '../config/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { resolveConfigPath } from './config-path.js';
 
@@ -11,8 +11,7 @@ export async function withLocalStore<T>(
   configOption: string | undefined,
   work: (store: Store, reader: AuditReader) => Promise<T>,
 ): Promise<T> {
-  const config = await loadConfig(resolveConfigPath(configOption));
-  const store = await openStore(config.store);
+  const store = await openStore(await loadStoreConfig(resolveConfigPath(configOption)));
   try {
     return await work(store, createAuditReader(store));
   } finally {

@@ -1,5 +1,5 @@
 // warden.yaml: parsing, ${ENV} interpolation and validation into a WardenConfig.
-export { loadConfig, parseConfig, type ParseConfigOptions } from './load.js';
+export { loadConfig, loadStoreConfig, parseConfig, type ParseConfigOptions } from './load.js';
 export { ConfigError, type ConfigIssue } from './errors.js';
 export { isLoopbackHost } from './listen-address.js';
 export type * from './types.js';

@@ -6,7 +6,7 @@ import { interpolateEnvironment } from './interpolate.js';
 import { IssueList } from './issue-list.js';
 import { fileErrorReason } from './readable-file.js';
 import { readWardenConfig } from './schema.js';
-import type { WardenConfig } from './types.js';
+import type { StoreConfig, WardenConfig } from './types.js';
 
 export interface ParseConfigOptions {
   /** Where `${VAR}` references are looked up; defaults to `process.env`. */
@@ -22,6 +22,25 @@ export async function loadConfig(
   path: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<WardenConfig> {
+  const { text, absolute } = await readConfigFile(path);
+  return parseConfig(text, { env, baseDir: dirname(absolute), source: absolute });
+}
+
+/**
+ * Only the `store` section, for commands that read the journal (`sessions`, `verify`): they must
+ * not need the targets' passwords in their environment.
+ */
+export async function loadStoreConfig(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<StoreConfig> {
+  const { text, absolute } = await readConfigFile(path);
+  const tree = parseYaml(text, absolute);
+  const storeOnly = { store: (tree as { store?: unknown } | null)?.store };
+  return validate(storeOnly, { env, baseDir: dirname(absolute), source: absolute }).store;
+}
+
+async function readConfigFile(path: string): Promise<{ text: string; absolute: string }> {
   const absolute = resolve(path);
   let text: string;
   try {
@@ -31,12 +50,15 @@ export async function loadConfig(
       { path: '', message: `cannot read config file ${absolute}: ${fileErrorReason(error)}` },
     ]);
   }
-  return parseConfig(text, { env, baseDir: dirname(absolute), source: absolute });
+  return { text, absolute };
 }
 
 /** Parses, interpolates and validates config text; throws ConfigError listing every issue. */
 export function parseConfig(text: string, options: ParseConfigOptions): WardenConfig {
-  const tree = parseYaml(text, options.source);
+  return validate(parseYaml(text, options.source), options);
+}
+
+function validate(tree: unknown, options: ParseConfigOptions): WardenConfig {
   const issues = new IssueList();
   const interpolated = interpolateEnvironment(tree, options.env ?? process.env, issues);
   const config = readWardenConfig(interpolated.tree, '', {
