@@ -27,7 +27,7 @@ export interface ApiServer {
 }
 
 export async function buildApi(options: ApiServerOptions): Promise<FastifyInstance> {
-  const app = fastify({ logger: false, disableRequestLogging: true });
+  const app = fastify({ logger: false });
   await app.register(swagger, {
     openapi: {
       info: { title: 'Warden audit API', version: '1' },

@@ -6,6 +6,13 @@ import type { SessionDetail, SessionSummary, StatementRecord, VerifyResult } fro
 
 const dash = '—';
 
+// Colours only on a terminal: piped output (and the demo's) stays plain text.
+const tableStyle = process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function shortTime(iso: string | null | undefined): string {
   return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : dash;
 }
@@ -22,6 +29,7 @@ function who(actor: AuditEvent['actor']): string {
 export function renderSessionList(sessions: SessionSummary[]): string {
   if (sessions.length === 0) return 'No sessions recorded.';
   const table = new Table({
+    ...tableStyle,
     head: ['session', 'started', 'identity', 'connection', 'authorized by', 'stmts', 'errors', 'ended'],
   });
   for (const s of sessions) {
@@ -45,7 +53,7 @@ function statementResult(statement: StatementRecord): string {
   const error = result.outcome?.error;
   if (error) return `ERROR ${error.code ?? ''} ${oneLine(error.message, 60)}`.replace('  ', ' ');
   const tags = (result.response?.tags as string[] | undefined)?.join(', ');
-  return tags ? `${tags} (${result.response?.rows ?? 0} rows)` : `${result.response?.rows ?? 0} rows`;
+  return tags || plural(result.response?.rows ?? 0, 'row');
 }
 
 export function renderSessionDetail(detail: SessionDetail): string {
@@ -55,12 +63,12 @@ export function renderSessionDetail(detail: SessionDetail): string {
     `Session ${s.id} on ${s.connection ? `${s.connection.name} (${s.connection.type})` : dash}`,
     `  who   ${actor ? `${actor.name}: ${actor.kind} from ${actor.provider}, subject ${actor.subject}, groups [${actor.groups.join(', ')}]` : dash}`,
     `  why   ${s.authorization ? `group ${s.authorization.group} matched rule ${s.authorization.rule}` : dash}`,
-    `  from  ${s.source ? `${s.source.ip}${s.source.client ? `, ${s.source.client}` : ''}` : dash}`,
+    `  from  ${s.source ? `${s.source.ip}${s.source.client ? ` (application ${s.source.client})` : ''}` : dash}`,
     `  when  ${shortTime(s.startedAt)} → ${s.endedAt ? shortTime(s.endedAt) : 'still open'}${s.endReason ? ` (${s.endReason})` : ''}`,
-    `  what  ${s.statements} statements, ${s.errors} errors`,
+    `  what  ${plural(s.statements, 'statement')}, ${plural(s.errors, 'error')}`,
   ];
   if (detail.statements.length === 0) return lines.join('\n');
-  const table = new Table({ head: ['#', 'started', 'statement', 'params', 'result', 'ms'] });
+  const table = new Table({ ...tableStyle, head: ['#', 'started', 'statement', 'params', 'result', 'ms'] });
   for (const statement of detail.statements) {
     table.push([
       statement.index,
@@ -76,7 +84,7 @@ export function renderSessionDetail(detail: SessionDetail): string {
 
 export function renderEvents(events: AuditEvent[]): string {
   if (events.length === 0) return 'No events.';
-  const table = new Table({ head: ['seq', 'time', 'type', 'identity', 'connection', 'detail'] });
+  const table = new Table({ ...tableStyle, head: ['seq', 'time', 'type', 'identity', 'connection', 'detail'] });
   for (const e of events) {
     const detail = e.request?.command ?? e.outcome?.error?.message ?? e.outcome?.result ?? '';
     table.push([e.seq, shortTime(e.time), e.type, who(e.actor), e.connection?.name ?? dash, oneLine(String(detail), 60)]);
