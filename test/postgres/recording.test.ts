@@ -195,6 +195,18 @@ describe('refusals and endings', () => {
     expect(start!.seq).toBeLessThan(end.seq);
   });
 
+  test('a backend terminated on the target ends the session as upstream_closed, with its reason', async () => {
+    const client = await connected();
+    const errors: Error[] = [];
+    client.on('error', (error) => errors.push(error));
+    const pid = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    await eventually(async () => errors.length > 0);
+    expect(errors[0]).toMatchObject({ code: '57P01' });
+    const end = await harness.journal.waitFor((event) => event.type === 'session.end' && event.totals?.endReason === 'upstream_closed');
+    expect(end.outcome).toMatchObject({ result: 'failure', error: { code: '57P01' } });
+  });
+
   test('closing the listener ends its sessions as gateway_shutdown', async () => {
     const listener = await harness.startListener({});
     const client = await connected({ port: listener.address.port });

@@ -30,8 +30,10 @@ export function testJournal(inner: Append = memoryAppend()): TestJournal {
       if (held) await held;
       if (failure?.which(draft)) throw failure.error;
       const event = await inner(draft);
-      events.push(event);
-      events.sort((a, b) => a.seq - b.seq);
+      // Commits resolve in journal order almost always; keep the list sorted without re-sorting it.
+      let at = events.length;
+      while (at > 0 && events[at - 1]!.seq > event.seq) at--;
+      events.splice(at, 0, event);
       for (const wake of waiters) wake();
       return event;
     },

@@ -46,13 +46,12 @@ export function negotiateProtocolVersion(newestMinor: number, unrecognizedOption
   return message('v', Buffer.concat([int32s(newestMinor, unrecognizedOptions.length), ...unrecognizedOptions.map(cstring)]));
 }
 
-export function errorResponse(error: Pick<ClientFacingError, 'code' | 'message' | 'severity' | 'detail'>): Buffer {
+export function errorResponse(error: Pick<ClientFacingError, 'code' | 'message' | 'severity'>): Buffer {
   const fields: Array<[string, string]> = [
     ['S', error.severity],
     ['V', error.severity],
     ['C', error.code],
     ['M', error.message],
   ];
-  if (error.detail) fields.push(['D', error.detail]);
   return message('E', Buffer.concat([...fields.map(([code, value]) => cstring(code + value)), Buffer.from([0])]));
 }

@@ -17,7 +17,7 @@ import { ClientFacingError, SqlState } from './errors.js';
 import { actorOf, postgresConnection, sessionEnd, sessionStart, type SessionContext } from './event-drafts.js';
 import { ProxySession } from './session.js';
 import { negotiateStartup } from './startup.js';
-import { connectUpstream, type UpstreamConnection } from './upstream.js';
+import { connectUpstream, UpstreamError, type UpstreamConnection } from './upstream.js';
 
 /** PostgreSQL's authentication_timeout: a client must finish startup within this time. */
 const startupTimeoutMs = 60_000;
@@ -145,7 +145,7 @@ export function serveClient(socket: Socket, context: ClientConnectionContext): C
       const detail = (cause as Error).message;
       const error = new ClientFacingError(
         SqlState.connectionFailure,
-        (cause as { kind?: string }).kind === 'rejected'
+        cause instanceof UpstreamError && cause.kind === 'rejected'
           ? `Warden could not open a session on the target ${target}: ${detail}`
           : `Warden could not reach the target ${target}: ${detail}`,
       );

@@ -6,7 +6,7 @@
 import { ProtocolViolation } from './errors.js';
 
 /** PostgreSQL's own limit for a startup packet (MAX_STARTUP_PACKET_LENGTH). */
-export const maxStartupPacketLength = 10_000;
+const maxStartupPacketLength = 10_000;
 /** PostgreSQL's limit for any message (PQ_LARGE_MESSAGE_LIMIT, 1 GB - 1). */
 export const maxMessageLength = 0x3fffffff;
 /** A password message carries the access token: PostgreSQL allows 64 KB (PG_MAX_AUTH_TOKEN_LENGTH). */

@@ -25,7 +25,6 @@ export class ClientFacingError extends Error {
     readonly code: string,
     message: string,
     readonly severity: Severity = 'FATAL',
-    readonly detail: string | null = null,
   ) {
     super(message);
     this.name = 'ClientFacingError';

@@ -64,7 +64,7 @@ class BodyReader {
 
 // ---- startup phase --------------------------------------------------------------------------
 
-export const startupCodes = {
+const startupCodes = {
   sslRequest: 80877103,
   gssEncRequest: 80877104,
   cancelRequest: 80877102,

@@ -99,6 +99,7 @@ export class SessionRecorder {
   private readonly preparedStatements = new Map<string, string>();
   private readonly portals = new Map<string, { command: string; params: RecordedValue[] }>();
   private readonly expected: Expected[] = [];
+  private pendingRefusals = 0;
   /** After an extended-protocol error the target discards everything up to the next Sync. */
   private skippingToSync = false;
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -199,12 +200,13 @@ export class SessionRecorder {
   }
 
   expectRefusal(reply: Buffer): void {
+    this.pendingRefusals++;
     this.expected.push({ kind: 'refusal', reply });
   }
 
   /** Whether a refusal reply still waits for its place in the target's answers. */
   get awaitsRefusal(): boolean {
-    return this.expected.some((entry) => entry.kind === 'refusal');
+    return this.pendingRefusals > 0;
   }
 
   /** The statement the target is working on (what a cancel interrupts). */
@@ -319,7 +321,10 @@ export class SessionRecorder {
     this.skippingToSync = false;
     while (this.expected.length > 0) {
       const entry = this.expected.shift()!;
-      if (entry.kind === 'refusal') return entry.reply;
+      if (entry.kind === 'refusal') {
+        this.pendingRefusals--;
+        return entry.reply;
+      }
       if (entry.kind === 'sync') return null;
       const statement = entry.statement;
       if (statement.endsAt === 'ready' && !skipped) {
@@ -361,6 +366,7 @@ export class SessionRecorder {
 
   /** The session ended: statements still waiting for an answer are recorded as unfinished. */
   abandon(reason: string): void {
+    this.pendingRefusals = 0;
     for (const entry of this.expected.splice(0)) {
       if (entry.kind === 'statement') this.complete(entry.statement, { code: null, message: reason });
     }

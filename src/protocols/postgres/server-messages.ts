@@ -77,13 +77,15 @@ export function rowsInCommandTag(tag: string): number {
 }
 
 export interface ServerError {
+  /** Not localized (the `V` field): ERROR, FATAL or PANIC. */
+  severity: string;
   code: string;
   message: string;
 }
 
-/** The SQLSTATE and message of an ErrorResponse (fields: type byte, NUL-terminated value). */
+/** Severity, SQLSTATE and message of an ErrorResponse (fields: type byte, NUL-terminated value). */
 export function decodeErrorFields(body: Buffer): ServerError {
-  const error: ServerError = { code: '', message: '' };
+  const error: ServerError = { severity: '', code: '', message: '' };
   let position = 0;
   while (position < body.length && body[position] !== 0) {
     const field = body[position]!;
@@ -91,6 +93,7 @@ export function decodeErrorFields(body: Buffer): ServerError {
     const value = body.toString('utf8', position + 1, end < 0 ? body.length : end);
     if (field === 0x43) error.code = value;
     else if (field === 0x4d) error.message = value;
+    else if (field === 0x56) error.severity = value;
     if (end < 0) break;
     position = end + 1;
   }

@@ -26,6 +26,7 @@ import { ClientFacingError, SqlState } from './errors.js';
 import { cancel as cancelEvent, sessionEnd, type SessionContext } from './event-drafts.js';
 import { SessionRecorder, type JournalAppender, type Statement } from './recorder.js';
 import { ServerMessageScanner } from './server-scanner.js';
+import { decodeErrorFields, ServerMessageType, type ServerError } from './server-messages.js';
 import { sendCancelRequest, type UpstreamConnection } from './upstream.js';
 
 export type EndReason =
@@ -67,6 +68,8 @@ export class ProxySession {
   private discardingToSync = false;
   /** Target bytes held back while a refusal reply may need to go in front of them. */
   private heldBack: Buffer | null = null;
+  /** The FATAL error with which the target ended the session itself (the client has it too). */
+  private targetFatal: ServerError | null = null;
 
   private bytesFromClient = 0;
   private bytesToClient = 0;
@@ -92,7 +95,7 @@ export class ProxySession {
     this.client.on('close', () => this.finish('client_disconnected'));
     this.upstreamSocket.on('data', (chunk: Buffer) => this.onUpstreamData(chunk));
     this.upstreamSocket.on('error', (error) => this.logger.warn({ err: error }, 'target connection error'));
-    this.upstreamSocket.on('close', () => this.finish('upstream_closed'));
+    this.upstreamSocket.on('close', () => this.onUpstreamClosed());
     // The client may have gone while the target was being connected.
     if (this.client.destroyed) this.finish('client_disconnected');
     else if (this.reader.pendingBytes > 0) void this.processInbox();
@@ -228,6 +231,7 @@ export class ProxySession {
     let written = 0;
     try {
       this.scanner.scan(chunk, (message) => {
+        if (message.type === ServerMessageType.errorResponse) this.noteFatal(message.body);
         const reply = this.recorder.observeServerMessage(message);
         if (!reply) return;
         const at = Math.max(base + message.start, written);
@@ -236,7 +240,8 @@ export class ProxySession {
       });
     } catch (error) {
       this.logger.error({ err: error, sessionId: this.options.context.sessionId }, 'unreadable data from the target');
-      this.finish('error', { code: SqlState.protocolViolation, message: (error as Error).message });
+      const lost = new ClientFacingError(SqlState.protocolViolation, `Warden could not read the target's answer: ${(error as Error).message}`);
+      this.finish('error', { code: lost.code, message: lost.message }, errorResponse(lost));
       return;
     }
     let end = data.length;
@@ -264,6 +269,24 @@ export class ProxySession {
   }
 
   // ---- the end ------------------------------------------------------------------------------
+
+  private noteFatal(errorBody: Buffer): void {
+    const error = decodeErrorFields(errorBody);
+    if (error.severity === 'FATAL' || error.severity === 'PANIC') this.targetFatal = error;
+  }
+
+  /** Without a FATAL of its own from the target, the client is told what happened. */
+  private onUpstreamClosed(): void {
+    if (this.targetFatal) {
+      this.finish('upstream_closed', { code: this.targetFatal.code, message: this.targetFatal.message });
+      return;
+    }
+    const lost = new ClientFacingError(
+      SqlState.connectionFailure,
+      `Warden lost the connection to the target ${this.options.context.connection.name}`,
+    );
+    this.finish('upstream_closed', { code: lost.code, message: lost.message }, errorResponse(lost));
+  }
 
   private failOnClientInput(error: Error): void {
     const clientError =
