@@ -8,10 +8,17 @@ import { createConnectionRegistry } from '../../src/connections/index.js';
 import { createTokenVerifier } from '../../src/identity/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import { authorize } from '../../src/policy/index.js';
-import { startPostgresListener, type PostgresListener } from '../../src/protocols/postgres/index.js';
+import {
+  startPostgresListener,
+  type PostgresListener,
+} from '../../src/protocols/postgres/index.js';
 import { freePort } from '../../src/sandbox/free-port.js';
 import { startOidcProvider, type OidcSandbox } from '../../src/sandbox/oidc-provider.js';
-import { startPostgres, type PostgresSandbox, type PostgresSandboxOptions } from '../../src/sandbox/postgres.js';
+import {
+  startPostgres,
+  type PostgresSandbox,
+  type PostgresSandboxOptions,
+} from '../../src/sandbox/postgres.js';
 import { testJournal, type TestJournal } from '../support/test-journal.js';
 
 export const audience = 'api://warden';
@@ -19,8 +26,18 @@ export const connectionName = 'pg-test';
 export const appUser = { name: 'app_rw', password: 'app-rw-secret-never-shown' };
 
 export const identities = {
-  agent: { clientId: 'billing-agent', clientSecret: 'billing-secret', groups: ['agents-db'], name: 'billing-agent' },
-  outsider: { clientId: 'marketing-agent', clientSecret: 'marketing-secret', groups: ['marketing'], name: 'marketing-agent' },
+  agent: {
+    clientId: 'billing-agent',
+    clientSecret: 'billing-secret',
+    groups: ['agents-db'],
+    name: 'billing-agent',
+  },
+  outsider: {
+    clientId: 'marketing-agent',
+    clientSecret: 'marketing-secret',
+    groups: ['marketing'],
+    name: 'marketing-agent',
+  },
 };
 
 export interface HarnessOptions {
@@ -76,11 +93,18 @@ export interface PsqlResult {
   stderr: string;
 }
 
-export function postgresConnection(name: string, target: PostgresTarget, groups = ['agents-db']): ConnectionConfig {
+export function postgresConnection(
+  name: string,
+  target: PostgresTarget,
+  groups = ['agents-db'],
+): ConnectionConfig {
   return { name, type: 'postgres', target, allow: groups.map((group) => ({ group })), tags: [] };
 }
 
-export function appTarget(postgres: PostgresSandbox, overrides: Partial<PostgresTarget> = {}): PostgresTarget {
+export function appTarget(
+  postgres: PostgresSandbox,
+  overrides: Partial<PostgresTarget> = {},
+): PostgresTarget {
   return {
     host: postgres.host,
     port: postgres.port,
@@ -127,7 +151,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const listeners: PostgresListener[] = [];
   const startListener = async (overrides: ListenerOverrides) => {
     const started = await startPostgresListener({
-      config: { listen: { host: overrides.host ?? '127.0.0.1', port: 0 }, tls: overrides.tls ?? null },
+      config: {
+        listen: { host: overrides.host ?? '127.0.0.1', port: 0 },
+        tls: overrides.tls ?? null,
+      },
       connections,
       verifyToken: (token) => verifier.verify(token),
       authorize,
@@ -140,8 +167,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   const listener = await startListener({});
   const tokens = {
-    agent: await oidc.clientCredentialsToken(identities.agent.clientId, identities.agent.clientSecret),
-    outsider: await oidc.clientCredentialsToken(identities.outsider.clientId, identities.outsider.clientSecret),
+    agent: await oidc.clientCredentialsToken(
+      identities.agent.clientId,
+      identities.agent.clientSecret,
+    ),
+    outsider: await oidc.clientCredentialsToken(
+      identities.outsider.clientId,
+      identities.outsider.clientSecret,
+    ),
   };
   const psqlTarget = (psqlOptions: PsqlOptions = {}) =>
     `host=${psqlOptions.host ?? '127.0.0.1'} port=${psqlOptions.port ?? listener.address.port} ` +
@@ -165,16 +198,25 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         ...overrides,
       }),
     admin: async () => {
-      const client = new pg.Client({ connectionString: postgres.url().replace(/\/postgres$/, '/app') });
+      const client = new pg.Client({
+        connectionString: postgres.url().replace(/\/postgres$/, '/app'),
+      });
       await client.connect();
       return client;
     },
     psqlTarget,
     psql: (args, psqlOptions = {}) =>
-      runPsql([psqlTarget(psqlOptions), ...args], psqlOptions.token ?? tokens.agent, psqlOptions.stdin),
+      runPsql(
+        [psqlTarget(psqlOptions), ...args],
+        psqlOptions.token ?? tokens.agent,
+        psqlOptions.stdin,
+      ),
     psqlDirect: (args, directOptions = {}) =>
       runPsql(
-        [`host=${postgres.host} port=${postgres.port} dbname=app user=${appUser.name} sslmode=disable`, ...args],
+        [
+          `host=${postgres.host} port=${postgres.port} dbname=app user=${appUser.name} sslmode=disable`,
+          ...args,
+        ],
         appUser.password,
         directOptions.stdin,
       ),
@@ -192,7 +234,11 @@ export function runPsql(args: string[], password: string, stdin?: string): Promi
 }
 
 /** psql as a running process, for tests that signal it (Ctrl-C is SIGINT). */
-export function startPsql(args: string[], password: string, stdin?: string): { child: ChildProcess; result: Promise<PsqlResult> } {
+export function startPsql(
+  args: string[],
+  password: string,
+  stdin?: string,
+): { child: ChildProcess; result: Promise<PsqlResult> } {
   const child = spawn('psql', ['-X', '-v', 'ON_ERROR_STOP=1', ...args], {
     env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '10' },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -210,7 +256,10 @@ export function startPsql(args: string[], password: string, stdin?: string): { c
 }
 
 /** Polls until `check` returns a value (not undefined/false), or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

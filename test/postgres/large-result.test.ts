@@ -31,7 +31,11 @@ const megabytes = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10
 const rowCount = 2_000_000;
 
 test('2,000,000 rows through a client that stops reading: gateway memory stays bounded', async () => {
-  const connection = await openSession(harness.listener.address.port, harness.tokens.agent, 'pg-test');
+  const connection = await openSession(
+    harness.listener.address.port,
+    harness.tokens.agent,
+    'pg-test',
+  );
   const socket = connection.takeSocket();
   let received = 0;
   let tail = Buffer.alloc(0);
@@ -46,7 +50,9 @@ test('2,000,000 rows through a client that stops reading: gateway memory stays b
 
   const before = heldMemory();
   socket.pause();
-  socket.write(serialize.query(`SELECT g, md5(g::text) AS digest FROM generate_series(1, ${rowCount}) g`));
+  socket.write(
+    serialize.query(`SELECT g, md5(g::text) AS digest FROM generate_series(1, ${rowCount}) g`),
+  );
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   const whilePaused = heldMemory() - before;
 
@@ -60,7 +66,11 @@ test('2,000,000 rows through a client that stops reading: gateway memory stays b
   clearInterval(sampler);
   connection.end();
 
-  const recorded = await harness.journal.waitFor((event) => event.type === 'db.query' && event.request?.command?.includes('generate_series(1, 2000000)') === true);
+  const recorded = await harness.journal.waitFor(
+    (event) =>
+      event.type === 'db.query' &&
+      event.request?.command?.includes('generate_series(1, 2000000)') === true,
+  );
   console.log(
     `large result: ${megabytes(received)} MB to the client; gateway memory growth while the client was paused: ` +
       `${megabytes(whilePaused)} MB; peak while streaming (garbage included): ${megabytes(peak)} MB`,
@@ -69,7 +79,11 @@ test('2,000,000 rows through a client that stops reading: gateway memory stays b
   // The whole result is over 100 MB: a gateway that buffered it would grow by that much.
   expect(whilePaused).toBeLessThan(16 * 1024 * 1024);
   expect(peak).toBeLessThan(64 * 1024 * 1024);
-  expect(recorded.response).toMatchObject({ rows: rowCount, truncated: true, tags: [`SELECT ${rowCount}`] });
+  expect(recorded.response).toMatchObject({
+    rows: rowCount,
+    truncated: true,
+    tags: [`SELECT ${rowCount}`],
+  });
   expect(Buffer.byteLength(recorded.response!.sample)).toBeLessThanOrEqual(65_536);
   expect(recorded.response!.bytes).toBeGreaterThan(100 * 1024 * 1024);
 }, 60_000);

@@ -11,7 +11,9 @@ let harness: Harness;
 beforeAll(async () => {
   harness = await startHarness();
   const admin = await harness.admin();
-  await admin.query('CREATE TABLE accounts (id int PRIMARY KEY, owner text NOT NULL, balance int NOT NULL)');
+  await admin.query(
+    'CREATE TABLE accounts (id int PRIMARY KEY, owner text NOT NULL, balance int NOT NULL)',
+  );
   await admin.query("INSERT INTO accounts VALUES (1, 'ada', 100), (2, 'grace', 50)");
   await admin.query('ALTER TABLE accounts OWNER TO app_rw');
   await admin.end();
@@ -33,13 +35,17 @@ async function withClient<T>(use: (client: pg.Client) => Promise<T>): Promise<T>
 
 /** The db.query events of the session whose backend runs `client`. */
 function queriesOf(sessionId: string): AuditEvent[] {
-  return harness.journal.events.filter((event) => event.type === 'db.query' && event.sessionId === sessionId);
+  return harness.journal.events.filter(
+    (event) => event.type === 'db.query' && event.sessionId === sessionId,
+  );
 }
 
 async function sessionIdOf(client: pg.Client): Promise<string> {
   const marker = `SELECT 'marker-${Math.random()}' AS marker`;
   await client.query(marker);
-  const event = await harness.journal.waitFor((candidate) => candidate.type === 'db.query' && candidate.request?.command === marker);
+  const event = await harness.journal.waitFor(
+    (candidate) => candidate.type === 'db.query' && candidate.request?.command === marker,
+  );
   return event.sessionId!;
 }
 
@@ -47,19 +53,33 @@ describe('node-postgres through Warden', () => {
   test('simple and parameterized queries, named prepared statements reused', async () => {
     await withClient(async (client) => {
       const sessionId = await sessionIdOf(client);
-      expect((await client.query('SELECT owner FROM accounts ORDER BY id')).rows).toEqual([{ owner: 'ada' }, { owner: 'grace' }]);
-      const byId = { name: 'account-by-id', text: 'SELECT owner, balance FROM accounts WHERE id = $1' };
-      expect((await client.query({ ...byId, values: [1] })).rows).toEqual([{ owner: 'ada', balance: 100 }]);
-      // The second run sends only Bind/Execute: the recorder knows the statement by its name.
-      expect((await client.query({ ...byId, values: [2] })).rows).toEqual([{ owner: 'grace', balance: 50 }]);
-      const image = Buffer.from([0xde, 0xad, 0xbe, 0xef]);
-      expect((await client.query('SELECT $1::bytea AS image, $2::text AS nothing', [image, null])).rows).toEqual([
-        { image, nothing: null },
+      expect((await client.query('SELECT owner FROM accounts ORDER BY id')).rows).toEqual([
+        { owner: 'ada' },
+        { owner: 'grace' },
       ]);
+      const byId = {
+        name: 'account-by-id',
+        text: 'SELECT owner, balance FROM accounts WHERE id = $1',
+      };
+      expect((await client.query({ ...byId, values: [1] })).rows).toEqual([
+        { owner: 'ada', balance: 100 },
+      ]);
+      // The second run sends only Bind/Execute: the recorder knows the statement by its name.
+      expect((await client.query({ ...byId, values: [2] })).rows).toEqual([
+        { owner: 'grace', balance: 50 },
+      ]);
+      const image = Buffer.from([0xde, 0xad, 0xbe, 0xef]);
+      expect(
+        (await client.query('SELECT $1::bytea AS image, $2::text AS nothing', [image, null])).rows,
+      ).toEqual([{ image, nothing: null }]);
 
-      await harness.journal.waitFor((event) => event.type === 'db.query' && event.request?.params?.[0] === '\\xdeadbeef');
+      await harness.journal.waitFor(
+        (event) => event.type === 'db.query' && event.request?.params?.[0] === '\\xdeadbeef',
+      );
       const queries = queriesOf(sessionId);
-      expect(queries.map((event) => [event.request?.command, event.request?.params ?? null])).toEqual([
+      expect(
+        queries.map((event) => [event.request?.command, event.request?.params ?? null]),
+      ).toEqual([
         [expect.stringContaining('marker'), null],
         ['SELECT owner FROM accounts ORDER BY id', null],
         [byId.text, ['1']],
@@ -68,7 +88,11 @@ describe('node-postgres through Warden', () => {
       ]);
       expect(queries[1]!.request?.protocol).toBe('simple');
       expect(queries[3]!.request?.protocol).toBe('extended');
-      expect(queries[3]!.response).toMatchObject({ rows: 1, sample: 'owner | balance\ngrace | 50\nSELECT 1', tags: ['SELECT 1'] });
+      expect(queries[3]!.response).toMatchObject({
+        rows: 1,
+        sample: 'owner | balance\ngrace | 50\nSELECT 1',
+        tags: ['SELECT 1'],
+      });
       expect(queries[4]!.response?.sample).toBe('image | nothing\n\\xdeadbeef | NULL\nSELECT 1');
     });
   });
@@ -80,7 +104,10 @@ describe('node-postgres through Warden', () => {
       await client.query("INSERT INTO accounts VALUES (3, 'linus', 10)");
       expect((await client.query('SELECT count(*)::int AS n FROM accounts')).rows[0].n).toBe(3);
       await client.query('ROLLBACK');
-      expect((await client.query('SELECT count(*)::int AS n, sum(balance)::int AS total FROM accounts')).rows[0]).toEqual({
+      expect(
+        (await client.query('SELECT count(*)::int AS n, sum(balance)::int AS total FROM accounts'))
+          .rows[0],
+      ).toEqual({
         n: 2,
         total: 150,
       });
@@ -89,22 +116,35 @@ describe('node-postgres through Warden', () => {
 
   test('a multi-statement string returns every result', async () => {
     await withClient(async (client) => {
-      const results = (await client.query('SELECT 1 AS one; SELECT 2 AS two')) as unknown as pg.QueryResult[];
+      const results = (await client.query(
+        'SELECT 1 AS one; SELECT 2 AS two',
+      )) as unknown as pg.QueryResult[];
       expect(results.map((result) => result.rows[0])).toEqual([{ one: 1 }, { two: 2 }]);
       const recorded = await harness.journal.waitFor(
-        (event) => event.type === 'db.query' && event.request?.command === 'SELECT 1 AS one; SELECT 2 AS two',
+        (event) =>
+          event.type === 'db.query' &&
+          event.request?.command === 'SELECT 1 AS one; SELECT 2 AS two',
       );
-      expect(recorded.response).toMatchObject({ rows: 2, tags: ['SELECT 1', 'SELECT 1'], sample: 'one\n1\nSELECT 1\ntwo\n2\nSELECT 1' });
+      expect(recorded.response).toMatchObject({
+        rows: 2,
+        tags: ['SELECT 1', 'SELECT 1'],
+        sample: 'one\n1\nSELECT 1\ntwo\n2\nSELECT 1',
+      });
     });
   });
 
   test('errors keep their SQLSTATE and the session stays usable', async () => {
     await withClient(async (client) => {
-      await expect(client.query('SELECT 1 / $1::int', [0])).rejects.toMatchObject({ code: '22012' });
-      await expect(client.query('SELECT * FROM no_such_table')).rejects.toMatchObject({ code: '42P01' });
+      await expect(client.query('SELECT 1 / $1::int', [0])).rejects.toMatchObject({
+        code: '22012',
+      });
+      await expect(client.query('SELECT * FROM no_such_table')).rejects.toMatchObject({
+        code: '42P01',
+      });
       expect((await client.query('SELECT 5 AS five')).rows).toEqual([{ five: 5 }]);
       const failed = await harness.journal.waitFor(
-        (event) => event.type === 'db.query' && event.request?.command === 'SELECT * FROM no_such_table',
+        (event) =>
+          event.type === 'db.query' && event.request?.command === 'SELECT * FROM no_such_table',
       );
       expect(failed.outcome).toMatchObject({
         result: 'failure',
@@ -119,7 +159,9 @@ describe('node-postgres through Warden', () => {
     await Promise.all([listening.connect(), notifying.connect()]);
     try {
       await listening.query('LISTEN ledger');
-      const received = new Promise<pg.Notification>((resolve) => listening.once('notification', resolve));
+      const received = new Promise<pg.Notification>((resolve) =>
+        listening.once('notification', resolve),
+      );
       await notifying.query("SELECT pg_notify('ledger', 'balance changed')");
       expect(await received).toMatchObject({ channel: 'ledger', payload: 'balance changed' });
       // The listening session goes on working after the asynchronous message.
@@ -138,7 +180,9 @@ describe('node-postgres through Warden', () => {
         (error: pg.DatabaseError) => ({ code: error.code, message: error.message }),
       );
     };
-    expect(await attempt({ password: 'eyJhbGciOiJub25lIn0.e30.' })).toMatchObject({ code: '28P01' });
+    expect(await attempt({ password: 'eyJhbGciOiJub25lIn0.e30.' })).toMatchObject({
+      code: '28P01',
+    });
     expect(await attempt({ database: 'pg-unknown' })).toMatchObject({ code: '3D000' });
     expect(await attempt({ password: harness.tokens.outsider })).toMatchObject({
       code: '28000',
@@ -153,7 +197,11 @@ describe('node-postgres through Warden', () => {
 
 describe('pipelining', () => {
   test('a batch of Executes before one Sync: the failing one and the skipped ones are recorded', async () => {
-    const connection = await openSession(harness.listener.address.port, harness.tokens.agent, 'pg-test');
+    const connection = await openSession(
+      harness.listener.address.port,
+      harness.tokens.agent,
+      'pg-test',
+    );
     const execute = (text: string, values: string[]) => [
       serialize.parse({ text }),
       serialize.bind({ values }),
@@ -174,18 +222,34 @@ describe('pipelining', () => {
     );
     const first = await connection.until('readyForQuery');
     expect(names(first)).toEqual([
-      'parseComplete', 'bindComplete', 'rowDescription', 'dataRow', 'commandComplete',
-      'parseComplete', 'bindComplete', 'rowDescription', 'error',
+      'parseComplete',
+      'bindComplete',
+      'rowDescription',
+      'dataRow',
+      'commandComplete',
+      'parseComplete',
+      'bindComplete',
+      'rowDescription',
+      'error',
       'readyForQuery',
     ]);
     const second = await connection.until('readyForQuery');
     expect(names(second).filter((name) => name === 'dataRow')).toHaveLength(2);
     connection.end();
 
-    const last = await harness.journal.waitFor((event) => event.type === 'db.query' && event.request?.command === "SELECT 'second' AS also");
-    const session = harness.journal.events.filter((event) => event.type === 'db.query' && event.sessionId === last.sessionId);
+    const last = await harness.journal.waitFor(
+      (event) => event.type === 'db.query' && event.request?.command === "SELECT 'second' AS also",
+    );
+    const session = harness.journal.events.filter(
+      (event) => event.type === 'db.query' && event.sessionId === last.sessionId,
+    );
     expect(
-      session.map((event) => [event.request?.statementIndex, event.request?.params, event.outcome?.result, event.outcome?.error?.code ?? null]),
+      session.map((event) => [
+        event.request?.statementIndex,
+        event.request?.params,
+        event.outcome?.result,
+        event.outcome?.error?.code ?? null,
+      ]),
     ).toEqual([
       [1, ['21'], 'success', null],
       [2, ['1'], 'failure', '22012'],

@@ -3,7 +3,14 @@
 import { serialize } from 'pg-protocol';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startHarness, type Harness } from './harness.js';
-import { names, openSession, RawConnection, startupPacket, startupRequest, type Message } from './raw-client.js';
+import {
+  names,
+  openSession,
+  RawConnection,
+  startupPacket,
+  startupRequest,
+  type Message,
+} from './raw-client.js';
 
 let harness: Harness;
 let port: number;
@@ -54,17 +61,29 @@ async function stillServing(): Promise<void> {
 describe('startup phase', () => {
   test('protocol 3.2 with _pq_ options is negotiated down to 3.0', async () => {
     const connection = await RawConnection.open(port);
-    connection.write(startupPacket({ user: 'agent', database: 'pg-test', '_pq_.compression': 'on' }, (3 << 16) | 2));
+    connection.write(
+      startupPacket(
+        { user: 'agent', database: 'pg-test', '_pq_.compression': 'on' },
+        (3 << 16) | 2,
+      ),
+    );
     const negotiation = await connection.readRaw(1 + 4 + 8 + '_pq_.compression\0'.length);
     expect(negotiation.toString('latin1', 0, 1)).toBe('v');
     expect(negotiation.readInt32BE(5)).toBe(0); // newest minor version: 0
     expect(negotiation.readInt32BE(9)).toBe(1);
     expect(negotiation.toString('latin1', 13)).toBe('_pq_.compression\0');
-    expect(names(await connection.until('authenticationCleartextPassword'))).toEqual(['authenticationCleartextPassword']);
+    expect(names(await connection.until('authenticationCleartextPassword'))).toEqual([
+      'authenticationCleartextPassword',
+    ]);
     connection.write(serialize.password(harness.tokens.agent));
     expect((await connection.until('readyForQuery')).at(-1)!.name).toBe('readyForQuery');
     connection.write(serialize.query('SELECT 1'));
-    expect(names(await connection.until('readyForQuery'))).toEqual(['rowDescription', 'dataRow', 'commandComplete', 'readyForQuery']);
+    expect(names(await connection.until('readyForQuery'))).toEqual([
+      'rowDescription',
+      'dataRow',
+      'commandComplete',
+      'readyForQuery',
+    ]);
     connection.end();
   });
 
@@ -72,7 +91,11 @@ describe('startup phase', () => {
     const connection = await RawConnection.open(port);
     connection.write(startupPacket({ user: 'agent' }, 2 << 16));
     const error = await fatalOf(connection);
-    expect(error).toMatchObject({ severity: 'FATAL', code: '0A000', message: 'unsupported frontend protocol 2.0: Warden supports 3.0' });
+    expect(error).toMatchObject({
+      severity: 'FATAL',
+      code: '0A000',
+      message: 'unsupported frontend protocol 2.0: Warden supports 3.0',
+    });
   });
 
   test('GSSENCRequest and, without TLS configured, SSLRequest are declined; startup continues', async () => {
@@ -82,7 +105,9 @@ describe('startup phase', () => {
     connection.write(startupRequest(sslRequestCode));
     expect((await connection.readRaw(1)).toString()).toBe('N');
     connection.write(startupPacket({ user: 'agent', database: 'pg-test' }));
-    expect(names(await connection.until('authenticationCleartextPassword'))).toEqual(['authenticationCleartextPassword']);
+    expect(names(await connection.until('authenticationCleartextPassword'))).toEqual([
+      'authenticationCleartextPassword',
+    ]);
     connection.end();
   });
 
@@ -96,36 +121,80 @@ describe('startup phase', () => {
 
 describe('malformed input', () => {
   const cases: Array<[string, () => Buffer[], RegExp]> = [
-    ['a startup packet shorter than its header', () => [Buffer.from([0, 0, 0, 3, 0, 0, 0, 0])], /invalid length 3 in startup packet/],
-    ['a startup packet over 10 KB', () => [Buffer.from([0, 0, 0x4e, 0x20, 0, 3, 0, 0])], /startup packet of 20000 bytes is larger than the 10000 allowed/],
-    ['startup parameters without their terminator', () => [untypedPacket(3 << 16, Buffer.from('user\0agent'))], /malformed startup message/],
-    ['a query instead of the password', () => [startupPacket({ user: 'agent', database: 'pg-test' }), serialize.query('SELECT 1')], /expected a password message/],
+    [
+      'a startup packet shorter than its header',
+      () => [Buffer.from([0, 0, 0, 3, 0, 0, 0, 0])],
+      /invalid length 3 in startup packet/,
+    ],
+    [
+      'a startup packet over 10 KB',
+      () => [Buffer.from([0, 0, 0x4e, 0x20, 0, 3, 0, 0])],
+      /startup packet of 20000 bytes is larger than the 10000 allowed/,
+    ],
+    [
+      'startup parameters without their terminator',
+      () => [untypedPacket(3 << 16, Buffer.from('user\0agent'))],
+      /malformed startup message/,
+    ],
+    [
+      'a query instead of the password',
+      () => [startupPacket({ user: 'agent', database: 'pg-test' }), serialize.query('SELECT 1')],
+      /expected a password message/,
+    ],
   ];
   test.each(cases)('%s: FATAL 08P01, connection closed', async (_name, bytes, message) => {
     const connection = await RawConnection.open(port);
     for (const chunk of bytes()) connection.write(chunk);
     const error = await fatalOf(connection);
-    expect(error).toMatchObject({ severity: 'FATAL', code: '08P01', message: expect.stringMatching(message) });
+    expect(error).toMatchObject({
+      severity: 'FATAL',
+      code: '08P01',
+      message: expect.stringMatching(message),
+    });
     await stillServing();
   });
 
   const sessionCases: Array<[string, Buffer, RegExp]> = [
-    ['an unknown message type', typedMessage('Z', Buffer.alloc(0)), /invalid frontend message type 90 \("Z"\)/],
-    ['a message claiming more than 1 GB', typedMessage('Q', Buffer.alloc(0), 0x7fffffff), /message "Q" of 2147483647 bytes is larger than the 1073741823 allowed/],
-    ['a Bind cut short', typedMessage('B', Buffer.from('\0\0\0\x01', 'latin1')), /malformed Bind message/],
-    ['a Query without its terminator', typedMessage('Q', Buffer.from('SELECT 1')), /malformed Query message/],
+    [
+      'an unknown message type',
+      typedMessage('Z', Buffer.alloc(0)),
+      /invalid frontend message type 90 \("Z"\)/,
+    ],
+    [
+      'a message claiming more than 1 GB',
+      typedMessage('Q', Buffer.alloc(0), 0x7fffffff),
+      /message "Q" of 2147483647 bytes is larger than the 1073741823 allowed/,
+    ],
+    [
+      'a Bind cut short',
+      typedMessage('B', Buffer.from('\0\0\0\x01', 'latin1')),
+      /malformed Bind message/,
+    ],
+    [
+      'a Query without its terminator',
+      typedMessage('Q', Buffer.from('SELECT 1')),
+      /malformed Query message/,
+    ],
   ];
-  test.each(sessionCases)('in a session, %s: FATAL 08P01, recorded as an error ending', async (_name, bytes, message) => {
-    const connection = await openSession(port, harness.tokens.agent, 'pg-test');
-    connection.write(bytes);
-    const error = await fatalOf(connection);
-    expect(error).toMatchObject({ severity: 'FATAL', code: '08P01', message: expect.stringMatching(message) });
-    const end = await harness.journal.waitFor(
-      (event) => event.type === 'session.end' && message.test(event.outcome?.error?.message ?? ''),
-    );
-    expect(end.totals?.endReason).toBe('error');
-    await stillServing();
-  });
+  test.each(sessionCases)(
+    'in a session, %s: FATAL 08P01, recorded as an error ending',
+    async (_name, bytes, message) => {
+      const connection = await openSession(port, harness.tokens.agent, 'pg-test');
+      connection.write(bytes);
+      const error = await fatalOf(connection);
+      expect(error).toMatchObject({
+        severity: 'FATAL',
+        code: '08P01',
+        message: expect.stringMatching(message),
+      });
+      const end = await harness.journal.waitFor(
+        (event) =>
+          event.type === 'session.end' && message.test(event.outcome?.error?.message ?? ''),
+      );
+      expect(end.totals?.endReason).toBe('error');
+      await stillServing();
+    },
+  );
 });
 
 describe('the session', () => {
@@ -137,13 +206,18 @@ describe('the session', () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     const messages = await connection.until('readyForQuery');
-    expect(messages.find((message) => message.name === 'dataRow')).toMatchObject({ fields: ['assembled'] });
+    expect(messages.find((message) => message.name === 'dataRow')).toMatchObject({
+      fields: ['assembled'],
+    });
     connection.end();
   });
 
   test('FunctionCall (fast path) is forwarded and recorded', async () => {
     const admin = await harness.admin();
-    const oid = Number((await admin.query("SELECT 'int4pl(integer, integer)'::regprocedure::oid AS oid")).rows[0].oid);
+    const oid = Number(
+      (await admin.query("SELECT 'int4pl(integer, integer)'::regprocedure::oid AS oid")).rows[0]
+        .oid,
+    );
     await admin.end();
     const connection = await openSession(port, harness.tokens.agent, 'pg-test');
     const [first, second] = [Buffer.from('40'), Buffer.from('2')];
@@ -161,8 +235,13 @@ describe('the session', () => {
     const messages = await connection.until('readyForQuery');
     expect(messages.at(-1)!.name).toBe('readyForQuery');
     connection.end();
-    const recorded = await harness.journal.waitFor((event) => event.type === 'db.query' && event.request?.protocol === 'fastpath');
-    expect(recorded.request).toMatchObject({ command: `function call (oid ${oid})`, params: ['40', '2'] });
+    const recorded = await harness.journal.waitFor(
+      (event) => event.type === 'db.query' && event.request?.protocol === 'fastpath',
+    );
+    expect(recorded.request).toMatchObject({
+      command: `function call (oid ${oid})`,
+      params: ['40', '2'],
+    });
     expect(recorded.response?.sample).toBe('42');
     expect(recorded.outcome?.result).toBe('success');
   });

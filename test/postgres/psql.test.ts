@@ -79,8 +79,12 @@ describe('psql through Warden', () => {
   test('Ctrl-C cancels the running query on the target', async () => {
     const admin = await harness.admin();
     try {
-      const psql = startPsql(['-c', 'SELECT pg_sleep(30)', harness.psqlTarget()], harness.tokens.agent);
-      const running = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'";
+      const psql = startPsql(
+        ['-c', 'SELECT pg_sleep(30)', harness.psqlTarget()],
+        harness.tokens.agent,
+      );
+      const running =
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'";
       await eventually(async () => (await admin.query(running)).rows[0].n === 1);
       psql.child.kill('SIGINT');
       const result = await psql.result;
@@ -102,7 +106,9 @@ describe('psql through Warden', () => {
 
 describe('TLS on the listener', () => {
   test('sslmode=verify-full against the listener certificate', async () => {
-    const listener = await harness.startListener({ tls: { cert: certificate.certFile, key: certificate.keyFile } });
+    const listener = await harness.startListener({
+      tls: { cert: certificate.certFile, key: certificate.keyFile },
+    });
     const result = await harness.psql(['-A', '-t', '-c', 'SELECT 42'], {
       host: 'localhost',
       port: listener.address.port,
@@ -117,11 +123,17 @@ describe('TLS on the listener', () => {
       host: '0.0.0.0',
       tls: { cert: certificate.certFile, key: certificate.keyFile },
     });
-    const plain = await harness.psql(['-c', 'SELECT 1'], { port: listener.address.port, sslmode: 'disable' });
+    const plain = await harness.psql(['-c', 'SELECT 1'], {
+      port: listener.address.port,
+      sslmode: 'disable',
+    });
     expect(plain.code).not.toBe(0);
     expect(plain.stderr).toContain('SSL is required');
 
-    const encrypted = await harness.psql(['-A', '-t', '-c', 'SELECT 7'], { port: listener.address.port, sslmode: 'require' });
+    const encrypted = await harness.psql(['-A', '-t', '-c', 'SELECT 7'], {
+      port: listener.address.port,
+      sslmode: 'require',
+    });
     expect(encrypted).toMatchObject({ code: 0, stdout: '7\n' });
   });
 

@@ -17,7 +17,8 @@ export class RawConnection {
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
-      if (this.parsing) this.parser.parse(chunk, (message) => this.received.push(message as Message));
+      if (this.parsing)
+        this.parser.parse(chunk, (message) => this.received.push(message as Message));
       else this.rawBytes.push(chunk);
       this.wake?.();
     });
@@ -56,13 +57,17 @@ export class RawConnection {
     this.parsing = true;
     const pending = Buffer.concat(this.rawBytes);
     this.rawBytes = [];
-    if (pending.length > 0) this.parser.parse(pending, (message) => this.received.push(message as Message));
+    if (pending.length > 0)
+      this.parser.parse(pending, (message) => this.received.push(message as Message));
   }
 
   /** Messages up to and including the first named `name` (or all, if the connection closes first). */
   async until(name: string, timeoutMs = 10_000): Promise<Message[]> {
     this.startParsingIfNeeded();
-    await this.waitUntil(() => this.received.some((message) => message.name === name) || this.closed, timeoutMs);
+    await this.waitUntil(
+      () => this.received.some((message) => message.name === name) || this.closed,
+      timeoutMs,
+    );
     const index = this.received.findIndex((message) => message.name === name);
     return this.received.splice(0, index < 0 ? this.received.length : index + 1);
   }
@@ -99,7 +104,12 @@ export class RawConnection {
 
 /** A startup packet with any protocol version (serialize.startup always says 3.0). */
 export function startupPacket(parameters: Record<string, string>, version = 3 << 16): Buffer {
-  const body = Buffer.from(Object.entries(parameters).flat().map((text) => text + '\0').join('') + '\0');
+  const body = Buffer.from(
+    Object.entries(parameters)
+      .flat()
+      .map((text) => text + '\0')
+      .join('') + '\0',
+  );
   const packet = Buffer.alloc(8 + body.length);
   packet.writeInt32BE(packet.length, 0);
   packet.writeInt32BE(version, 4);
@@ -117,14 +127,20 @@ export function startupRequest(code: number, ...values: number[]): Buffer {
 }
 
 /** A connection through the gateway that has completed startup and authentication. */
-export async function openSession(port: number, token: string, database: string): Promise<RawConnection> {
+export async function openSession(
+  port: number,
+  token: string,
+  database: string,
+): Promise<RawConnection> {
   const connection = await RawConnection.open(port);
   connection.write(startupPacket({ user: 'agent', database }));
   const request = await connection.until('authenticationCleartextPassword');
-  if (request.at(-1)?.name !== 'authenticationCleartextPassword') throw new Error('no password request');
+  if (request.at(-1)?.name !== 'authenticationCleartextPassword')
+    throw new Error('no password request');
   connection.write(serialize.password(token));
   const handshake = await connection.until('readyForQuery');
-  if (handshake.at(-1)?.name !== 'readyForQuery') throw new Error(`startup failed: ${JSON.stringify(handshake)}`);
+  if (handshake.at(-1)?.name !== 'readyForQuery')
+    throw new Error(`startup failed: ${JSON.stringify(handshake)}`);
   return connection;
 }
 

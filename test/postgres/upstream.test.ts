@@ -16,7 +16,10 @@ let cleartextServer: PostgresSandbox;
 let tlsServer: PostgresSandbox;
 let otherCa: TestCertificate;
 
-function targetOf(server: PostgresSandbox, overrides: Partial<PostgresTarget> = {}): PostgresTarget {
+function targetOf(
+  server: PostgresSandbox,
+  overrides: Partial<PostgresTarget> = {},
+): PostgresTarget {
   return {
     host: server.host,
     port: server.port,
@@ -39,21 +42,45 @@ beforeAll(async () => {
     extraConnections: () => [
       postgresConnection('pg-md5', targetOf(md5Server)),
       postgresConnection('pg-cleartext', targetOf(cleartextServer)),
-      postgresConnection('pg-tls-require', targetOf(tlsServer, { tls: { mode: 'require', ca: null } })),
-      postgresConnection('pg-tls-verify', targetOf(tlsServer, { tls: { mode: 'verify-full', ca: tlsServer.tls!.caFile } })),
-      postgresConnection('pg-tls-wrong-ca', targetOf(tlsServer, { tls: { mode: 'verify-full', ca: otherCa.certFile } })),
-      postgresConnection('pg-tls-unsupported', targetOf(md5Server, { tls: { mode: 'require', ca: null } })),
-      postgresConnection('pg-wrong-password', targetOf(md5Server, { password: 'not-the-password' })),
+      postgresConnection(
+        'pg-tls-require',
+        targetOf(tlsServer, { tls: { mode: 'require', ca: null } }),
+      ),
+      postgresConnection(
+        'pg-tls-verify',
+        targetOf(tlsServer, { tls: { mode: 'verify-full', ca: tlsServer.tls!.caFile } }),
+      ),
+      postgresConnection(
+        'pg-tls-wrong-ca',
+        targetOf(tlsServer, { tls: { mode: 'verify-full', ca: otherCa.certFile } }),
+      ),
+      postgresConnection(
+        'pg-tls-unsupported',
+        targetOf(md5Server, { tls: { mode: 'require', ca: null } }),
+      ),
+      postgresConnection(
+        'pg-wrong-password',
+        targetOf(md5Server, { password: 'not-the-password' }),
+      ),
     ],
   });
 });
 
 afterAll(async () => {
   await harness?.close();
-  await Promise.all([md5Server?.stop(), cleartextServer?.stop(), tlsServer?.stop(), otherCa?.remove()]);
+  await Promise.all([
+    md5Server?.stop(),
+    cleartextServer?.stop(),
+    tlsServer?.stop(),
+    otherCa?.remove(),
+  ]);
 });
 
-async function queryThrough(database: string, text: string, config: Partial<pg.ClientConfig> = {}): Promise<Record<string, unknown>> {
+async function queryThrough(
+  database: string,
+  text: string,
+  config: Partial<pg.ClientConfig> = {},
+): Promise<Record<string, unknown>> {
   const client = harness.client({ database, ...config });
   await client.connect();
   try {
@@ -73,7 +100,8 @@ async function refusal(database: string): Promise<{ code: string | undefined; me
   return { code: error.code, message: error.message };
 }
 
-const whoAmI = 'SELECT current_user AS user, (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS ssl';
+const whoAmI =
+  'SELECT current_user AS user, (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS ssl';
 
 describe('authentication to the target', () => {
   test('SCRAM-SHA-256 (the default target)', async () => {
@@ -85,35 +113,51 @@ describe('authentication to the target', () => {
   });
 
   test('cleartext password', async () => {
-    expect(await queryThrough('pg-cleartext', whoAmI)).toEqual({ user: targetUser.name, ssl: false });
+    expect(await queryThrough('pg-cleartext', whoAmI)).toEqual({
+      user: targetUser.name,
+      ssl: false,
+    });
   });
 
   test('a wrong target password is 08006, and the password is not in the message', async () => {
     const error = await refusal('pg-wrong-password');
     expect(error.code).toBe('08006');
-    expect(error.message).toContain('Warden could not open a session on the target pg-wrong-password: password authentication failed');
+    expect(error.message).toContain(
+      'Warden could not open a session on the target pg-wrong-password: password authentication failed',
+    );
     expect(error.message).not.toContain('not-the-password');
   });
 });
 
 describe('TLS to the target', () => {
   test('require: encrypted, SCRAM over TLS', async () => {
-    expect(await queryThrough('pg-tls-require', whoAmI)).toEqual({ user: targetUser.name, ssl: true });
+    expect(await queryThrough('pg-tls-require', whoAmI)).toEqual({
+      user: targetUser.name,
+      ssl: true,
+    });
   });
 
   test('verify-full with the right CA', async () => {
-    expect(await queryThrough('pg-tls-verify', whoAmI)).toEqual({ user: targetUser.name, ssl: true });
+    expect(await queryThrough('pg-tls-verify', whoAmI)).toEqual({
+      user: targetUser.name,
+      ssl: true,
+    });
   });
 
   test('verify-full with another CA fails closed', async () => {
     const error = await refusal('pg-tls-wrong-ca');
     expect(error.code).toBe('08006');
-    expect(error.message).toContain('Warden could not reach the target pg-tls-wrong-ca: TLS with the target failed');
+    expect(error.message).toContain(
+      'Warden could not reach the target pg-tls-wrong-ca: TLS with the target failed',
+    );
   });
 
   test('require against a server without TLS fails closed', async () => {
     const error = await refusal('pg-tls-unsupported');
-    expect(error).toMatchObject({ code: '08006', message: expect.stringContaining('the target does not accept TLS connections') });
+    expect(error).toMatchObject({
+      code: '08006',
+      message: expect.stringContaining('the target does not accept TLS connections'),
+    });
   });
 });
 
@@ -124,13 +168,23 @@ describe('startup parameters', () => {
       "SELECT current_setting('application_name') AS app, current_setting('search_path') AS path, current_setting('work_mem') AS work_mem, current_user AS user",
       { application_name: 'nightly-report', options: '-c work_mem=77MB', user: 'postgres' },
     );
-    expect(row).toEqual({ app: 'nightly-report', path: '"$user", public', work_mem: '4MB', user: 'app_rw' });
+    expect(row).toEqual({
+      app: 'nightly-report',
+      path: '"$user", public',
+      work_mem: '4MB',
+      user: 'app_rw',
+    });
   });
 
   test('a replication connection is refused', async () => {
     const connection = await RawConnection.open(harness.listener.address.port);
-    connection.write(startupPacket({ user: 'agent', database: 'pg-test', replication: 'database' }));
+    connection.write(
+      startupPacket({ user: 'agent', database: 'pg-test', replication: 'database' }),
+    );
     const messages = await connection.until('error');
-    expect(messages.at(-1)).toMatchObject({ code: '0A000', message: 'Warden does not proxy replication connections' });
+    expect(messages.at(-1)).toMatchObject({
+      code: '0A000',
+      message: 'Warden does not proxy replication connections',
+    });
   });
 });

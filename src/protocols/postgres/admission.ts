@@ -15,8 +15,7 @@ import { decodePassword } from './frontend-messages.js';
 import type { JournalAppender } from './recorder.js';
 
 export type AuthorizationDecision =
-  | { allowed: true; grant: { group: string; rule: string } }
-  | { allowed: false; reason: string };
+  { allowed: true; grant: { group: string; rule: string } } | { allowed: false; reason: string };
 
 export interface AdmissionDependencies {
   connections: { get(name: string): ConnectionConfig | undefined };
@@ -41,7 +40,8 @@ export async function admit(
   channel.reader.expectTypedMessages(maxPasswordMessageLength);
   channel.socket.write(authenticationCleartextPassword());
   const answer = await channel.next();
-  if (answer.type !== 'p') throw new ProtocolViolation(`expected a password message, got message type "${answer.type}"`);
+  if (answer.type !== 'p')
+    throw new ProtocolViolation(`expected a password message, got message type "${answer.type}"`);
   const token = decodePassword(answer.body);
 
   let principal: Principal;
@@ -49,28 +49,42 @@ export async function admit(
     principal = await dependencies.verifyToken(token);
   } catch (error) {
     const reason = (error as Error).message;
-    await record(dependencies, authnFailure(source, connectionName, { code: SqlState.invalidPassword, message: reason }));
+    await record(
+      dependencies,
+      authnFailure(source, connectionName, { code: SqlState.invalidPassword, message: reason }),
+    );
     throw new ClientFacingError(SqlState.invalidPassword, `Warden: token rejected: ${reason}`);
   }
 
   const connection = dependencies.connections.get(connectionName);
   if (!connection) {
     const message = `Warden has no connection named "${connectionName}" (use the connection name as the database name)`;
-    await record(dependencies, authzDenied(principal, source, connectionName, { code: SqlState.unknownDatabase, message }));
+    await record(
+      dependencies,
+      authzDenied(principal, source, connectionName, { code: SqlState.unknownDatabase, message }),
+    );
     throw new ClientFacingError(SqlState.unknownDatabase, message);
   }
 
   const decision = dependencies.authorize(principal, connection);
   if (!decision.allowed) {
     const message = `Warden: ${describe(principal)} may not use connection "${connectionName}": ${decision.reason}`;
-    await record(dependencies, authzDenied(principal, source, connectionName, { code: SqlState.invalidAuthorization, message }));
+    await record(
+      dependencies,
+      authzDenied(principal, source, connectionName, {
+        code: SqlState.invalidAuthorization,
+        message,
+      }),
+    );
     throw new ClientFacingError(SqlState.invalidAuthorization, message);
   }
   return { principal, connection, grant: decision.grant };
 }
 
 function describe(principal: Principal): string {
-  return principal.name === principal.subject ? `"${principal.name}"` : `"${principal.name}" (${principal.subject})`;
+  return principal.name === principal.subject
+    ? `"${principal.name}"`
+    : `"${principal.name}" (${principal.subject})`;
 }
 
 /** A refusal is answered whether or not the journal takes its record; a failure to record is logged. */
@@ -78,6 +92,9 @@ async function record(dependencies: AdmissionDependencies, draft: EventDraft): P
   try {
     await dependencies.journal.append(draft);
   } catch (error) {
-    dependencies.logger.error({ err: error, type: draft.type }, 'could not record a refused connection');
+    dependencies.logger.error(
+      { err: error, type: draft.type },
+      'could not record a refused connection',
+    );
   }
 }

@@ -42,16 +42,30 @@ export function parameterStatus(name: string, value: string): Buffer {
 }
 
 /** Tells a client that asked for protocol 3.x (x > 0) or `_pq_.` options what the gateway speaks. */
-export function negotiateProtocolVersion(newestMinor: number, unrecognizedOptions: string[]): Buffer {
-  return message('v', Buffer.concat([int32s(newestMinor, unrecognizedOptions.length), ...unrecognizedOptions.map(cstring)]));
+export function negotiateProtocolVersion(
+  newestMinor: number,
+  unrecognizedOptions: string[],
+): Buffer {
+  return message(
+    'v',
+    Buffer.concat([
+      int32s(newestMinor, unrecognizedOptions.length),
+      ...unrecognizedOptions.map(cstring),
+    ]),
+  );
 }
 
-export function errorResponse(error: Pick<ClientFacingError, 'code' | 'message' | 'severity'>): Buffer {
+export function errorResponse(
+  error: Pick<ClientFacingError, 'code' | 'message' | 'severity'>,
+): Buffer {
   const fields: Array<[string, string]> = [
     ['S', error.severity],
     ['V', error.severity],
     ['C', error.code],
     ['M', error.message],
   ];
-  return message('E', Buffer.concat([...fields.map(([code, value]) => cstring(code + value)), Buffer.from([0])]));
+  return message(
+    'E',
+    Buffer.concat([...fields.map(([code, value]) => cstring(code + value)), Buffer.from([0])]),
+  );
 }

@@ -14,7 +14,8 @@ export class ClientGone extends Error {
 
 export class ClientChannel {
   readonly reader = new ClientMessageReader();
-  private waiting: { resolve(message: ClientMessage): void; reject(error: Error): void } | null = null;
+  private waiting: { resolve(message: ClientMessage): void; reject(error: Error): void } | null =
+    null;
   private failure: Error | null = null;
   private readonly onData = (chunk: Buffer) => {
     this.reader.push(chunk);
@@ -44,7 +45,10 @@ export class ClientChannel {
 
   /** Stop reading: the session takes over the socket and `reader`. */
   detach(): void {
-    this.socket.removeListener('data', this.onData).removeListener('close', this.onClose).removeListener('error', this.onError);
+    this.socket
+      .removeListener('data', this.onData)
+      .removeListener('close', this.onClose)
+      .removeListener('error', this.onError);
   }
 
   private attach(socket: Socket): void {

@@ -9,12 +9,24 @@ import { v7 as uuidv7 } from 'uuid';
 import type { EventSource } from '../../audit/event.js';
 import type { RecordingConfig } from '../../config/types.js';
 import { admit, type AdmissionDependencies } from './admission.js';
-import { authenticationOk, backendKeyData, errorResponse, parameterStatus, readyForQuery } from './backend-messages.js';
+import {
+  authenticationOk,
+  backendKeyData,
+  errorResponse,
+  parameterStatus,
+  readyForQuery,
+} from './backend-messages.js';
 import type { CancelRegistry } from './cancel-registry.js';
 import { ClientChannel, ClientGone } from './client-channel.js';
 import { closeSocket } from './close-socket.js';
-import { ClientFacingError, SqlState } from './errors.js';
-import { actorOf, postgresConnection, sessionEnd, sessionStart, type SessionContext } from './event-drafts.js';
+import { ClientFacingError, GatewayShutdown, SqlState } from './errors.js';
+import {
+  actorOf,
+  postgresConnection,
+  sessionEnd,
+  sessionStart,
+  type SessionContext,
+} from './event-drafts.js';
 import { ProxySession } from './session.js';
 import { negotiateStartup } from './startup.js';
 import { connectUpstream, UpstreamError, type UpstreamConnection } from './upstream.js';
@@ -63,16 +75,13 @@ export interface ClientConnection {
   readonly done: Promise<void>;
 }
 
-class GatewayShutdown extends ClientFacingError {
-  constructor() {
-    super(SqlState.adminShutdown, 'Warden is shutting down; this session ends');
-  }
-}
-
 export function serveClient(socket: Socket, context: ClientConnectionContext): ClientConnection {
   socket.setNoDelay(true);
   const channel = new ClientChannel(socket);
-  const logger = context.logger.child({ connectionId: randomUUID(), client: `${socket.remoteAddress}:${socket.remotePort}` });
+  const logger = context.logger.child({
+    connectionId: randomUUID(),
+    client: `${socket.remoteAddress}:${socket.remotePort}`,
+  });
   let session: ProxySession | null = null;
   let stopping = false;
 
@@ -98,10 +107,17 @@ export function serveClient(socket: Socket, context: ClientConnectionContext): C
     }
     const parameters = startup.parameters;
     if (isTrue(parameters.get('replication'))) {
-      throw new ClientFacingError(SqlState.featureNotSupported, 'Warden does not proxy replication connections');
+      throw new ClientFacingError(
+        SqlState.featureNotSupported,
+        'Warden does not proxy replication connections',
+      );
     }
     const user = parameters.get('user');
-    if (!user) throw new ClientFacingError(SqlState.invalidAuthorization, 'no user name was given in the startup packet');
+    if (!user)
+      throw new ClientFacingError(
+        SqlState.invalidAuthorization,
+        'no user name was given in the startup packet',
+      );
     const connectionName = parameters.get('database') || user;
     const source: EventSource = {
       ip: normalizeAddress(socket.remoteAddress),
@@ -127,19 +143,39 @@ export function serveClient(socket: Socket, context: ClientConnectionContext): C
       await context.journal.append(sessionStart(sessionContext, new Date()));
     } catch (error) {
       sessionLogger.error({ err: error }, 'could not record session.start; the session is refused');
-      throw new ClientFacingError(SqlState.systemError, 'Warden could not record the session, so it was not opened');
+      throw new ClientFacingError(
+        SqlState.systemError,
+        'Warden could not record the session, so it was not opened',
+      );
     }
     const endEarly = async (endReason: string, error: ClientFacingError) => {
-      const totals = { statements: 0, errors: 0, rows: 0, bytesFromClient: 0, bytesToClient: 0, endReason };
+      const totals = {
+        statements: 0,
+        errors: 0,
+        rows: 0,
+        bytesFromClient: 0,
+        bytesToClient: 0,
+        endReason,
+      };
       const duration = Math.round(performance.now() - startedAt);
       await context.journal
-        .append(sessionEnd(sessionContext, totals, duration, { code: error.code, message: error.message }))
-        .catch((cause: unknown) => sessionLogger.error({ err: cause }, 'could not record session.end'));
+        .append(
+          sessionEnd(sessionContext, totals, duration, {
+            code: error.code,
+            message: error.message,
+          }),
+        )
+        .catch((cause: unknown) =>
+          sessionLogger.error({ err: cause }, 'could not record session.end'),
+        );
     };
 
     let upstream: UpstreamConnection;
     try {
-      upstream = await connectUpstream(admission.connection.target, forwardableParameters(parameters));
+      upstream = await connectUpstream(
+        admission.connection.target,
+        forwardableParameters(parameters),
+      );
     } catch (cause) {
       const target = admission.connection.name;
       const detail = (cause as Error).message;
@@ -183,7 +219,11 @@ export function serveClient(socket: Socket, context: ClientConnectionContext): C
     );
     session = proxy;
     sessionLogger.info(
-      { identity: admission.principal.name, connection: admission.connection.name, group: admission.grant.group },
+      {
+        identity: admission.principal.name,
+        connection: admission.connection.name,
+        group: admission.grant.group,
+      },
       'session started',
     );
     proxy.start();
@@ -193,15 +233,20 @@ export function serveClient(socket: Socket, context: ClientConnectionContext): C
 
   const done = run()
     .catch((error: unknown) => {
-    if (error instanceof ClientGone) return;
-    if (error instanceof ClientFacingError) {
-      logger.info({ code: error.code, reason: error.message }, 'connection refused');
-      closeSocket(channel.socket, errorResponse(error));
-      return;
-    }
-    logger.error({ err: error }, 'connection failed');
-    closeSocket(channel.socket, errorResponse(new ClientFacingError(SqlState.internalError, 'Warden failed to handle this connection')));
-  })
+      if (error instanceof ClientGone) return;
+      if (error instanceof ClientFacingError) {
+        logger.info({ code: error.code, reason: error.message }, 'connection refused');
+        closeSocket(channel.socket, errorResponse(error));
+        return;
+      }
+      logger.error({ err: error }, 'connection failed');
+      closeSocket(
+        channel.socket,
+        errorResponse(
+          new ClientFacingError(SqlState.internalError, 'Warden failed to handle this connection'),
+        ),
+      );
+    })
     .finally(() => clearTimeout(startupTimer));
 
   return {
@@ -231,4 +276,3 @@ function normalizeAddress(address: string | undefined): string {
   if (!address) return 'unknown';
   return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
 }
-

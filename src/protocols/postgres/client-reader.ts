@@ -58,14 +58,18 @@ export class ClientMessageReader {
     if (!this.untyped) {
       const typeByte = this.byteAt(0);
       if (!frontendTypes.has(typeByte)) {
-        throw new ProtocolViolation(`invalid frontend message type ${typeByte} (${describeByte(typeByte)})`);
+        throw new ProtocolViolation(
+          `invalid frontend message type ${typeByte} (${describeByte(typeByte)})`,
+        );
       }
       type = String.fromCharCode(typeByte);
     }
     // The length counts itself but not the type byte.
     const length = this.int32At(headerLength - 4);
     if (length < 4 || (this.untyped && length < 8)) {
-      throw new ProtocolViolation(`invalid length ${length} in ${type === null ? 'startup packet' : `message "${type}"`}`);
+      throw new ProtocolViolation(
+        `invalid length ${length} in ${type === null ? 'startup packet' : `message "${type}"`}`,
+      );
     }
     if (length > this.limit) {
       throw new ProtocolViolation(
@@ -130,7 +134,9 @@ export class ClientMessageReader {
 }
 
 function describeByte(byte: number): string {
-  return byte >= 0x20 && byte < 0x7f ? `"${String.fromCharCode(byte)}"` : `0x${byte.toString(16).padStart(2, '0')}`;
+  return byte >= 0x20 && byte < 0x7f
+    ? `"${String.fromCharCode(byte)}"`
+    : `0x${byte.toString(16).padStart(2, '0')}`;
 }
 
 /**
@@ -141,8 +147,16 @@ export function coalesce(pieces: Buffer[]): Buffer[] {
   const joined: Buffer[] = [];
   for (const piece of pieces) {
     const last = joined[joined.length - 1];
-    if (last && last.buffer === piece.buffer && last.byteOffset + last.length === piece.byteOffset) {
-      joined[joined.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + piece.length);
+    if (
+      last &&
+      last.buffer === piece.buffer &&
+      last.byteOffset + last.length === piece.byteOffset
+    ) {
+      joined[joined.length - 1] = Buffer.from(
+        last.buffer,
+        last.byteOffset,
+        last.length + piece.length,
+      );
     } else {
       joined.push(piece);
     }

@@ -31,6 +31,14 @@ export class ClientFacingError extends Error {
   }
 }
 
+/** The gateway is stopping: sessions and connections in startup end with this. */
+export class GatewayShutdown extends ClientFacingError {
+  constructor() {
+    super(SqlState.adminShutdown, 'Warden is shutting down; this session ends');
+    this.name = 'GatewayShutdown';
+  }
+}
+
 /** The client broke the wire protocol (a malformed or oversized message): the connection ends. */
 export class ProtocolViolation extends ClientFacingError {
   constructor(message: string) {

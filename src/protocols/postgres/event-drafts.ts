@@ -47,7 +47,11 @@ function sessionFields(context: SessionContext) {
   };
 }
 
-export function authnFailure(source: EventSource, connectionName: string, error: EventError): EventDraft {
+export function authnFailure(
+  source: EventSource,
+  connectionName: string,
+  error: EventError,
+): EventDraft {
   return {
     type: EventTypes.authnFailure,
     source,
@@ -72,7 +76,12 @@ export function authzDenied(
 }
 
 export function sessionStart(context: SessionContext, time: Date): EventDraft {
-  return { type: EventTypes.sessionStart, time: time.toISOString(), ...sessionFields(context), outcome: { result: 'success', error: null } };
+  return {
+    type: EventTypes.sessionStart,
+    time: time.toISOString(),
+    ...sessionFields(context),
+    outcome: { result: 'success', error: null },
+  };
 }
 
 export function sessionEnd(
@@ -90,7 +99,12 @@ export function sessionEnd(
 }
 
 export function queryStart(context: SessionContext, time: Date, request: EventRequest): EventDraft {
-  return { type: EventTypes.dbQueryStart, time: time.toISOString(), ...sessionFields(context), request };
+  return {
+    type: EventTypes.dbQueryStart,
+    time: time.toISOString(),
+    ...sessionFields(context),
+    request,
+  };
 }
 
 export function queryCompleted(
@@ -112,7 +126,11 @@ export function queryCompleted(
 }
 
 /** A CancelRequest for this session; `request` names the statement that was running, if any. */
-export function cancel(context: SessionContext, request: EventRequest | null, error: EventError | null): EventDraft {
+export function cancel(
+  context: SessionContext,
+  request: EventRequest | null,
+  error: EventError | null,
+): EventDraft {
   return {
     type: EventTypes.dbCancel,
     ...sessionFields(context),

@@ -152,7 +152,9 @@ export function decodeBind(body: Buffer, valueLimit: number): BindMessage {
   const formats = readFormats(reader);
   const paramCount = reader.count();
   if (formats.length > 1 && formats.length !== paramCount) {
-    throw new ProtocolViolation(`Bind message has ${formats.length} parameter formats for ${paramCount} parameters`);
+    throw new ProtocolViolation(
+      `Bind message has ${formats.length} parameter formats for ${paramCount} parameters`,
+    );
   }
   const params: RecordedValue[] = [];
   for (let index = 0; index < paramCount; index++) {

@@ -1,3 +1,7 @@
 // The PostgreSQL listener: what the rest of Warden may use from this module.
-export { startPostgresListener, type PostgresListener, type PostgresListenerOptions } from './listener.js';
+export {
+  startPostgresListener,
+  type PostgresListener,
+  type PostgresListenerOptions,
+} from './listener.js';
 export type { AuthorizationDecision } from './admission.js';

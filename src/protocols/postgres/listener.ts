@@ -5,7 +5,11 @@ import { createServer, type AddressInfo } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import type { AuditEvent, EventDraft } from '../../audit/event.js';
 import { isLoopbackHost } from '../../config/index.js';
-import type { ConnectionConfig, PostgresListenerConfig, RecordingConfig } from '../../config/types.js';
+import type {
+  ConnectionConfig,
+  PostgresListenerConfig,
+  RecordingConfig,
+} from '../../config/types.js';
 import type { Principal } from '../../identity/principal.js';
 import type { Logger } from '../../log/index.js';
 import type { AuthorizationDecision } from './admission.js';
@@ -31,10 +35,15 @@ export interface PostgresListener {
   close(): Promise<void>;
 }
 
-export async function startPostgresListener(options: PostgresListenerOptions): Promise<PostgresListener> {
+export async function startPostgresListener(
+  options: PostgresListenerOptions,
+): Promise<PostgresListener> {
   const { config, logger } = options;
   const secureContext = config.tls
-    ? createSecureContext({ cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) })
+    ? createSecureContext({
+        cert: await readFile(config.tls.cert),
+        key: await readFile(config.tls.key),
+      })
     : null;
   const clients = new Set<ClientConnection>();
   const context = {
@@ -63,7 +72,10 @@ export async function startPostgresListener(options: PostgresListenerOptions): P
   });
   server.on('error', (error) => logger.error({ err: error }, 'postgres listener error'));
   const bound = server.address() as AddressInfo;
-  logger.info({ host: bound.address, port: bound.port, tls: secureContext !== null }, 'postgres listener started');
+  logger.info(
+    { host: bound.address, port: bound.port, tls: secureContext !== null },
+    'postgres listener started',
+  );
 
   return {
     address: { host: bound.address, port: bound.port },

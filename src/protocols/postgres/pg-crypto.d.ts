@@ -13,7 +13,12 @@ declare module 'pg/lib/crypto/sasl.js' {
   const sasl: {
     /** `stream` enables channel binding (SCRAM-SHA-256-PLUS) when it is a TLS socket. */
     startSession(mechanisms: string[], stream?: unknown): SaslSession;
-    continueSession(session: SaslSession, password: string, serverData: string, stream?: unknown): Promise<void>;
+    continueSession(
+      session: SaslSession,
+      password: string,
+      serverData: string,
+      stream?: unknown,
+    ): Promise<void>;
     /** Verifies the server's signature: throws when the server does not know the password. */
     finalizeSession(session: SaslSession, serverData: string): void;
   };

@@ -9,78 +9,26 @@
 // an Execute ends at CommandComplete, EmptyQueryResponse, PortalSuspended or ErrorResponse. After
 // an error in the extended protocol the target skips to the next Sync, so the Executes still
 // queued before it were not run, and are recorded as such.
-import type { AuditEvent, EventDraft, EventError, EventRequest } from '../../audit/event.js';
+import type { AuditEvent, EventDraft, EventError } from '../../audit/event.js';
 import type { RecordingConfig } from '../../config/types.js';
 import type { Logger } from '../../log/index.js';
 import type { ClientMessage } from './client-reader.js';
 import { queryCompleted, queryStart, type SessionContext } from './event-drafts.js';
-import {
-  decodeBind,
-  decodeClose,
-  decodeExecute,
-  decodeFunctionCall,
-  decodeParse,
-  decodeQuery,
-  type RecordedValue,
-} from './frontend-messages.js';
-import { ResultSample } from './result-sample.js';
 import type { ScannedMessage } from './server-scanner.js';
-import {
-  ServerMessageType as Type,
-  decodeCommandTag,
-  decodeErrorFields,
-  decodeRowDescription,
-  rowsInCommandTag,
-} from './server-messages.js';
+import { ServerMessageType as Type } from './server-messages.js';
+import { Statement } from './statement.js';
+import { StatementRequests } from './statement-requests.js';
 
 export interface JournalAppender {
   append(draft: EventDraft): Promise<AuditEvent>;
 }
 
-/** Longest parameter value kept in the record (the rest is cut, with its size noted). */
-const recordedValueLimit = 64 * 1024;
-
-/** Messages that make up a statement's result, counted in its `bytes`. */
-const resultTypes = new Set<number>([
-  Type.rowDescription,
-  Type.dataRow,
-  Type.commandComplete,
-  Type.emptyQuery,
-  Type.portalSuspended,
-  Type.errorResponse,
-  Type.copyInResponse,
-  Type.copyOutResponse,
-  Type.copyBothResponse,
-  Type.copyData,
-  Type.functionCallResponse,
-]);
-
 // Messages the target may send at any time, not part of any statement's answer.
-const asynchronousTypes = new Set<number>([0x41 /* A */, 0x4e /* N */, 0x53 /* S */]);
-
-export class Statement {
-  readonly receivedAt = new Date();
-  /** performance.now() when it was forwarded: durations run from there. */
-  forwardedAt = 0;
-  readonly sample: ResultSample;
-  rows = 0;
-  /** DataRows since the last CommandComplete, for a portal suspended without one. */
-  rowsSinceTag = 0;
-  bytes = 0;
-  readonly tags: string[] = [];
-  error: EventError | null = null;
-  copyBinary = false;
-
-  constructor(
-    readonly request: EventRequest,
-    /** `ready`: answered up to ReadyForQuery (Query, FunctionCall); `execute`: an Execute. */
-    readonly endsAt: 'ready' | 'execute',
-    readonly binaryResult: boolean,
-    sampleLimit: number,
-  ) {
-    this.sample = new ResultSample(sampleLimit);
-  }
-}
+const asynchronousTypes = new Set<number>([
+  Type.notificationResponse,
+  Type.noticeResponse,
+  Type.parameterStatus,
+]);
 
 type Expected =
   | { kind: 'statement'; statement: Statement }
@@ -96,8 +44,7 @@ export interface RecorderTotals {
 
 export class SessionRecorder {
   private nextIndex = 1;
-  private readonly preparedStatements = new Map<string, string>();
-  private readonly portals = new Map<string, { command: string; params: RecordedValue[] }>();
+  private readonly requests = new StatementRequests();
   private readonly expected: Expected[] = [];
   private pendingRefusals = 0;
   /** After an extended-protocol error the target discards everything up to the next Sync. */
@@ -114,52 +61,12 @@ export class SessionRecorder {
 
   // ---- client → target ----------------------------------------------------------------------
 
-  /**
-   * Reads a client message for what the record needs. Returns the statement a Query, Execute or
-   * FunctionCall starts, else null. Parse, Bind and Close update the statement and portal names,
-   * so an Execute is recorded with the text and parameter values bound to its portal.
-   */
+  /** The statement a Query, Execute or FunctionCall starts, else null (see statement-requests.ts). */
   observeClientMessage(message: ClientMessage): Statement | null {
-    switch (message.type) {
-      case 'Q':
-        return this.newStatement({ command: decodeQuery(message.body), protocol: 'simple' }, 'ready', false);
-      case 'P': {
-        const parse = decodeParse(message.body);
-        this.preparedStatements.set(parse.statement, parse.text);
-        return null;
-      }
-      case 'B': {
-        const bind = decodeBind(message.body, recordedValueLimit);
-        const command = this.preparedStatements.get(bind.statement) ?? `(prepared statement "${bind.statement}")`;
-        this.portals.set(bind.portal, { command, params: bind.params });
-        return null;
-      }
-      case 'C': {
-        const close = decodeClose(message.body);
-        if (close.target === 'statement') this.preparedStatements.delete(close.name);
-        else this.portals.delete(close.name);
-        return null;
-      }
-      case 'E': {
-        const { portal } = decodeExecute(message.body);
-        const bound = this.portals.get(portal) ?? { command: `(portal "${portal}")`, params: [] };
-        return this.newStatement({ command: bound.command, params: bound.params, protocol: 'extended' }, 'execute', false);
-      }
-      case 'F': {
-        const call = decodeFunctionCall(message.body, recordedValueLimit);
-        return this.newStatement(
-          { command: `function call (oid ${call.functionOid})`, params: call.args, protocol: 'fastpath' },
-          'ready',
-          call.binaryResult,
-        );
-      }
-      default:
-        return null;
-    }
-  }
-
-  private newStatement(request: EventRequest, endsAt: 'ready' | 'execute', binaryResult: boolean): Statement {
-    return new Statement({ ...request, statementIndex: this.nextIndex++ }, endsAt, binaryResult, this.recording.responseSample);
+    const asked = this.requests.read(message);
+    if (!asked) return null;
+    const request = { ...asked.request, statementIndex: this.nextIndex++ };
+    return new Statement(request, asked.endsAt, asked.binaryResult, this.recording.responseSample);
   }
 
   /**
@@ -168,7 +75,9 @@ export class SessionRecorder {
    */
   async recordStarts(statements: Statement[]): Promise<boolean> {
     const results = await Promise.allSettled(
-      statements.map((statement) => this.journal.append(queryStart(this.context, statement.receivedAt, statement.request))),
+      statements.map((statement) =>
+        this.journal.append(queryStart(this.context, statement.receivedAt, statement.request)),
+      ),
     );
     const failure = results.find((result) => result.status === 'rejected');
     if (!failure) return true;
@@ -186,7 +95,8 @@ export class SessionRecorder {
 
   /** Records statements whose start was written but that were never forwarded. */
   closeUnforwarded(statements: Statement[], reason: string): void {
-    for (const statement of statements) this.writeCompletion(statement, { code: null, message: reason });
+    for (const statement of statements)
+      this.writeCompletion(statement, { code: null, message: reason });
   }
 
   expectStatement(statement: Statement): void {
@@ -257,50 +167,10 @@ export class SessionRecorder {
       if (message.type === Type.errorResponse) this.skippingToSync = true;
       return null;
     }
-    if (resultTypes.has(message.type)) statement.bytes += message.size;
-    switch (message.type) {
-      case Type.rowDescription:
-        if (!statement.sample.full) statement.sample.setColumns(decodeRowDescription(message.body));
-        break;
-      case Type.dataRow:
-        statement.rowsSinceTag++;
-        statement.sample.dataRow(message.body);
-        break;
-      case Type.copyOutResponse:
-        statement.copyBinary = message.body[0] === 1;
-        break;
-      case Type.copyData:
-        statement.sample.copyData(message.body, statement.copyBinary);
-        break;
-      case Type.functionCallResponse:
-        statement.sample.functionResult(message.body, statement.binaryResult);
-        break;
-      case Type.commandComplete: {
-        const tag = decodeCommandTag(message.body);
-        statement.tags.push(tag);
-        statement.rows += rowsInCommandTag(tag);
-        statement.rowsSinceTag = 0;
-        statement.sample.commandTag(tag);
-        if (statement.endsAt === 'execute') this.completeHead();
-        break;
-      }
-      case Type.emptyQuery:
-        if (statement.endsAt === 'execute') this.completeHead();
-        break;
-      case Type.portalSuspended:
-        statement.rows += statement.rowsSinceTag;
-        this.completeHead();
-        break;
-      case Type.errorResponse: {
-        const { code, message: text } = decodeErrorFields(message.body);
-        // A simple query stops at its first error; the rest of the string is not run.
-        statement.error ??= { code: code || null, message: text };
-        if (statement.endsAt === 'execute') {
-          this.completeHead();
-          this.skippingToSync = true;
-        }
-        break;
-      }
+    if (statement.absorb(message)) {
+      this.completeHead();
+      // After an error in the extended protocol the target skips to the next Sync.
+      if (statement.error) this.skippingToSync = true;
     }
     return null;
   }
@@ -351,7 +221,8 @@ export class SessionRecorder {
   }
 
   private writeCompletion(statement: Statement, error: EventError | null): void {
-    const durationMs = statement.forwardedAt > 0 ? round(performance.now() - statement.forwardedAt) : 0;
+    const durationMs =
+      statement.forwardedAt > 0 ? round(performance.now() - statement.forwardedAt) : 0;
     const response = {
       rows: statement.rows,
       bytes: statement.bytes,
@@ -360,7 +231,14 @@ export class SessionRecorder {
       tags: statement.tags,
     };
     this.appendInBackground(
-      queryCompleted(this.context, statement.receivedAt, statement.request, response, error, durationMs),
+      queryCompleted(
+        this.context,
+        statement.receivedAt,
+        statement.request,
+        response,
+        error,
+        durationMs,
+      ),
     );
   }
 
@@ -368,7 +246,8 @@ export class SessionRecorder {
   abandon(reason: string): void {
     this.pendingRefusals = 0;
     for (const entry of this.expected.splice(0)) {
-      if (entry.kind === 'statement') this.complete(entry.statement, { code: null, message: reason });
+      if (entry.kind === 'statement')
+        this.complete(entry.statement, { code: null, message: reason });
     }
   }
 
@@ -381,7 +260,10 @@ export class SessionRecorder {
     const append = this.journal
       .append(draft)
       .catch((error: unknown) => {
-        this.logger.error({ err: error, sessionId: this.context.sessionId, type: draft.type }, 'could not record an event');
+        this.logger.error(
+          { err: error, sessionId: this.context.sessionId, type: draft.type },
+          'could not record an event',
+        );
       })
       .finally(() => this.inFlight.delete(append));
     this.inFlight.add(append);

@@ -42,7 +42,9 @@ export class ResultSample {
     if (this.cut) return;
     const { values, complete } = decodeDataRow(body);
     const rendered = values.map((value, index) =>
-      value === null ? 'NULL' : renderValue(value, this.columns[index]?.binary ?? false, this.remaining),
+      value === null
+        ? 'NULL'
+        : renderValue(value, this.columns[index]?.binary ?? false, this.remaining),
     );
     this.add(rendered.join(separator));
     if (!complete) this.cut = true;
@@ -59,7 +61,9 @@ export class ResultSample {
   functionResult(body: Buffer, binary: boolean): void {
     if (this.cut || body.length < 4) return;
     const length = body.readInt32BE(0);
-    this.add(length === -1 ? 'NULL' : renderValue(body.subarray(4, 4 + length), binary, this.remaining));
+    this.add(
+      length === -1 ? 'NULL' : renderValue(body.subarray(4, 4 + length), binary, this.remaining),
+    );
   }
 
   commandTag(tag: string): void {

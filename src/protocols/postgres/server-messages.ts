@@ -14,6 +14,9 @@ export const ServerMessageType = {
   copyBothResponse: 0x57, // W
   copyData: 0x64, // d
   functionCallResponse: 0x56, // V
+  notificationResponse: 0x41, // A
+  noticeResponse: 0x4e, // N
+  parameterStatus: 0x53, // S
 } as const;
 
 export interface Column {
@@ -30,7 +33,10 @@ export function decodeRowDescription(body: Buffer): Column[] {
     const end = body.indexOf(0, position);
     // name, then table oid (4), column number (2), type oid (4), size (2), modifier (4), format (2)
     if (end < 0 || end + 19 > body.length) break;
-    columns.push({ name: body.toString('utf8', position, end), binary: body.readInt16BE(end + 17) === 1 });
+    columns.push({
+      name: body.toString('utf8', position, end),
+      binary: body.readInt16BE(end + 17) === 1,
+    });
     position = end + 19;
   }
   return columns;
@@ -66,7 +72,16 @@ export function decodeCommandTag(body: Buffer): string {
 }
 
 // Tags whose last word is a row count (INSERT's middle word is an obsolete OID).
-const countingTags = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY', 'FETCH', 'MOVE']);
+const countingTags = new Set([
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'MERGE',
+  'COPY',
+  'FETCH',
+  'MOVE',
+]);
 
 /** Rows a CommandComplete tag reports: `SELECT 3` → 3, `INSERT 0 2` → 2, `CREATE TABLE` → 0. */
 export function rowsInCommandTag(tag: string): number {

@@ -61,7 +61,8 @@ export class ServerMessageScanner {
       position += count;
       this.bodyRemaining -= count;
       if (this.bodyRemaining === 0) {
-        const body = this.kept.length === 1 ? this.kept[0]! : Buffer.concat(this.kept, this.keptLength);
+        const body =
+          this.kept.length === 1 ? this.kept[0]! : Buffer.concat(this.kept, this.keptLength);
         this.kept = [];
         this.keptLength = 0;
         this.headerFilled = 0;

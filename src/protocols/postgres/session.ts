@@ -21,23 +21,29 @@ import type { PostgresTarget, RecordingConfig } from '../../config/types.js';
 import type { Logger } from '../../log/index.js';
 import { errorResponse } from './backend-messages.js';
 import { closeSocket } from './close-socket.js';
-import { coalesce, maxMessageLength, type ClientMessage, type ClientMessageReader } from './client-reader.js';
-import { ClientFacingError, SqlState } from './errors.js';
+import {
+  coalesce,
+  maxMessageLength,
+  type ClientMessage,
+  type ClientMessageReader,
+} from './client-reader.js';
+import { ClientFacingError, GatewayShutdown, SqlState } from './errors.js';
 import { cancel as cancelEvent, sessionEnd, type SessionContext } from './event-drafts.js';
-import { SessionRecorder, type JournalAppender, type Statement } from './recorder.js';
+import { SessionRecorder, type JournalAppender } from './recorder.js';
+import type { Statement } from './statement.js';
 import { ServerMessageScanner } from './server-scanner.js';
 import { decodeErrorFields, ServerMessageType, type ServerError } from './server-messages.js';
 import { sendCancelRequest, type UpstreamConnection } from './upstream.js';
 
 export type EndReason =
-  | 'client_terminated'
-  | 'client_disconnected'
-  | 'upstream_closed'
-  | 'gateway_shutdown'
-  | 'error';
+  'client_terminated' | 'client_disconnected' | 'upstream_closed' | 'gateway_shutdown' | 'error';
 
 const refusedStatementReply = errorResponse(
-  new ClientFacingError(SqlState.systemError, 'Warden could not record this statement, so it was not run', 'ERROR'),
+  new ClientFacingError(
+    SqlState.systemError,
+    'Warden could not record this statement, so it was not run',
+    'ERROR',
+  ),
 );
 
 export interface ProxySessionOptions {
@@ -83,7 +89,12 @@ export class ProxySession {
     this.upstreamSocket = options.upstream.socket;
     this.reader = options.reader;
     this.logger = options.logger;
-    this.recorder = new SessionRecorder(options.context, options.journal, options.recording, options.logger);
+    this.recorder = new SessionRecorder(
+      options.context,
+      options.journal,
+      options.recording,
+      options.logger,
+    );
     this.scanner = new ServerMessageScanner((type) => this.recorder.bodyLimit(type));
     this.reader.expectTypedMessages(maxMessageLength);
   }
@@ -91,10 +102,14 @@ export class ProxySession {
   /** Starts relaying. The client has been told AuthenticationOk and ReadyForQuery already. */
   start(): void {
     this.client.on('data', (chunk: Buffer) => this.onClientData(chunk));
-    this.client.on('error', (error) => this.logger.debug({ err: error }, 'client connection error'));
+    this.client.on('error', (error) =>
+      this.logger.debug({ err: error }, 'client connection error'),
+    );
     this.client.on('close', () => this.finish('client_disconnected'));
     this.upstreamSocket.on('data', (chunk: Buffer) => this.onUpstreamData(chunk));
-    this.upstreamSocket.on('error', (error) => this.logger.warn({ err: error }, 'target connection error'));
+    this.upstreamSocket.on('error', (error) =>
+      this.logger.warn({ err: error }, 'target connection error'),
+    );
     this.upstreamSocket.on('close', () => this.onUpstreamClosed());
     // The client may have gone while the target was being connected.
     if (this.client.destroyed) this.finish('client_disconnected');
@@ -110,10 +125,18 @@ export class ProxySession {
       if (!key) throw new Error('the target gave no cancel key for this session');
       await sendCancelRequest(this.options.target, key);
     } catch (cause) {
-      error = { code: null, message: `could not forward the cancel request: ${(cause as Error).message}` };
-      this.logger.warn({ sessionId: this.options.context.sessionId, err: cause }, 'cancel request not forwarded');
+      error = {
+        code: null,
+        message: `could not forward the cancel request: ${(cause as Error).message}`,
+      };
+      this.logger.warn(
+        { sessionId: this.options.context.sessionId, err: cause },
+        'cancel request not forwarded',
+      );
     }
-    this.recorder.appendInBackground(cancelEvent(this.options.context, running?.request ?? null, error));
+    this.recorder.appendInBackground(
+      cancelEvent(this.options.context, running?.request ?? null, error),
+    );
   }
 
   /** Ends the session because the gateway is shutting down. */
@@ -148,7 +171,8 @@ export class ProxySession {
 
   private async processMessages(): Promise<void> {
     const messages: ClientMessage[] = [];
-    for (let message = this.reader.next(); message; message = this.reader.next()) messages.push(message);
+    for (let message = this.reader.next(); message; message = this.reader.next())
+      messages.push(message);
     if (messages.length === 0 || this.endReason) return;
 
     const statements = new Map<ClientMessage, Statement>();
@@ -164,14 +188,22 @@ export class ProxySession {
       refused = !(await this.recorder.recordStarts([...statements.values()]));
       this.resume('journal');
       if (this.endReason) {
-        if (!refused) this.recorder.closeUnforwarded([...statements.values()], 'not run: the session ended first');
+        if (!refused)
+          this.recorder.closeUnforwarded(
+            [...statements.values()],
+            'not run: the session ended first',
+          );
         return;
       }
     }
     this.forward(messages, statements, refused);
   }
 
-  private forward(messages: ClientMessage[], statements: Map<ClientMessage, Statement>, refused: boolean): void {
+  private forward(
+    messages: ClientMessage[],
+    statements: Map<ClientMessage, Statement>,
+    refused: boolean,
+  ): void {
     const out: Buffer[] = [];
     let terminate = false;
     for (const message of messages) {
@@ -202,7 +234,12 @@ export class ProxySession {
       if (statement) this.recorder.expectStatement(statement);
       else if (message.type === 'S') this.recorder.expectSync();
     }
-    this.writeTo(this.upstreamSocket, coalesce(out), () => this.pause('target-busy'), () => this.resume('target-busy'));
+    this.writeTo(
+      this.upstreamSocket,
+      coalesce(out),
+      () => this.pause('target-busy'),
+      () => this.resume('target-busy'),
+    );
     if (terminate) this.finish('client_terminated');
   }
 
@@ -239,25 +276,37 @@ export class ProxySession {
         written = at;
       });
     } catch (error) {
-      this.logger.error({ err: error, sessionId: this.options.context.sessionId }, 'unreadable data from the target');
-      const lost = new ClientFacingError(SqlState.protocolViolation, `Warden could not read the target's answer: ${(error as Error).message}`);
+      this.logger.error(
+        { err: error, sessionId: this.options.context.sessionId },
+        'unreadable data from the target',
+      );
+      const lost = new ClientFacingError(
+        SqlState.protocolViolation,
+        `Warden could not read the target's answer: ${(error as Error).message}`,
+      );
       this.finish('error', { code: lost.code, message: lost.message }, errorResponse(lost));
       return;
     }
     let end = data.length;
     // A refusal reply goes just before a ReadyForQuery: keep an unfinished message back until
     // it is known not to be that ReadyForQuery.
-    if (this.scanner.inMessage && this.recorder.awaitsRefusal) end = Math.max(base + this.scanner.pendingStart, written);
+    if (this.scanner.inMessage && this.recorder.awaitsRefusal)
+      end = Math.max(base + this.scanner.pendingStart, written);
     pieces.push(data.subarray(written, end));
     if (end < data.length) this.heldBack = Buffer.from(data.subarray(end));
-    this.writeTo(this.client, pieces, () => this.upstreamSocket.pause(), () => this.upstreamSocket.resume());
+    this.bytesToClient += pieces.reduce((sum, piece) => sum + piece.length, 0);
+    this.writeTo(
+      this.client,
+      pieces,
+      () => this.upstreamSocket.pause(),
+      () => this.upstreamSocket.resume(),
+    );
   }
 
   /** Writes pieces in order; when the socket's buffer is full, `stall` until it drains. */
   private writeTo(socket: Socket, pieces: Buffer[], stall: () => void, proceed: () => void): void {
     const nonEmpty = pieces.filter((piece) => piece.length > 0);
     if (nonEmpty.length === 0 || socket.destroyed) return;
-    if (socket === this.client) this.bytesToClient += nonEmpty.reduce((sum, piece) => sum + piece.length, 0);
     let writable = true;
     if (nonEmpty.length > 1) socket.cork();
     for (const piece of nonEmpty) writable = socket.write(piece);
@@ -278,7 +327,10 @@ export class ProxySession {
   /** Without a FATAL of its own from the target, the client is told what happened. */
   private onUpstreamClosed(): void {
     if (this.targetFatal) {
-      this.finish('upstream_closed', { code: this.targetFatal.code, message: this.targetFatal.message });
+      this.finish('upstream_closed', {
+        code: this.targetFatal.code,
+        message: this.targetFatal.message,
+      });
       return;
     }
     const lost = new ClientFacingError(
@@ -290,25 +342,39 @@ export class ProxySession {
 
   private failOnClientInput(error: Error): void {
     const clientError =
-      error instanceof ClientFacingError ? error : new ClientFacingError(SqlState.internalError, 'Warden could not handle this message');
+      error instanceof ClientFacingError
+        ? error
+        : new ClientFacingError(SqlState.internalError, 'Warden could not handle this message');
     if (!(error instanceof ClientFacingError)) {
-      this.logger.error({ err: error, sessionId: this.options.context.sessionId }, 'session failed');
+      this.logger.error(
+        { err: error, sessionId: this.options.context.sessionId },
+        'session failed',
+      );
     }
-    this.finish('error', { code: clientError.code, message: clientError.message }, errorResponse(clientError));
+    this.finish(
+      'error',
+      { code: clientError.code, message: clientError.message },
+      errorResponse(clientError),
+    );
   }
 
-  private finish(reason: EndReason, error: EventError | null = null, farewell: Buffer | null = null): void {
+  private finish(
+    reason: EndReason,
+    error: EventError | null = null,
+    farewell: Buffer | null = null,
+  ): void {
     if (this.endReason) return;
     this.endReason = reason;
     const { context, startedAt } = this.options;
 
-    if (this.heldBack) this.client.write(this.heldBack);
-    if (reason === 'gateway_shutdown') {
-      farewell = errorResponse(new ClientFacingError(SqlState.adminShutdown, 'Warden is shutting down; this session ends'));
-    }
+    if (this.heldBack && !this.client.destroyed) this.client.write(this.heldBack);
+    if (reason === 'gateway_shutdown') farewell = errorResponse(new GatewayShutdown());
     closeSocket(this.client, farewell);
     // A Terminate tells the target's backend to end cleanly (the client's own, when it sent one).
-    closeSocket(this.upstreamSocket, reason === 'client_terminated' || reason === 'upstream_closed' ? null : serialize.end());
+    closeSocket(
+      this.upstreamSocket,
+      reason === 'client_terminated' || reason === 'upstream_closed' ? null : serialize.end(),
+    );
 
     this.recorder.abandon(`not completed: the session ended (${reason.replace('_', ' ')})`);
     const totals: SessionTotals = {
@@ -318,7 +384,9 @@ export class ProxySession {
       endReason: reason,
     };
     this.logger.info({ sessionId: context.sessionId, ...totals }, 'session ended');
-    this.recorder.appendInBackground(sessionEnd(context, totals, Math.round(performance.now() - startedAt), error));
+    this.recorder.appendInBackground(
+      sessionEnd(context, totals, Math.round(performance.now() - startedAt), error),
+    );
     void this.recorder.settled().then(this.resolveEnded);
   }
 }

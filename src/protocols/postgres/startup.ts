@@ -9,12 +9,14 @@ import { decodeStartupPacket } from './frontend-messages.js';
 import { negotiateProtocolVersion } from './backend-messages.js';
 
 export type StartupResult =
-  | { kind: 'cancel'; key: CancelKey }
-  | { kind: 'startup'; parameters: Map<string, string> };
+  { kind: 'cancel'; key: CancelKey } | { kind: 'startup'; parameters: Map<string, string> };
 
 const protocolOptionPrefix = '_pq_.';
 
-export async function negotiateStartup(channel: ClientChannel, secureContext: SecureContext | null): Promise<StartupResult> {
+export async function negotiateStartup(
+  channel: ClientChannel,
+  secureContext: SecureContext | null,
+): Promise<StartupResult> {
   let sslAnswered = false;
   let gssAnswered = false;
   for (;;) {
@@ -25,7 +27,8 @@ export async function negotiateStartup(channel: ClientChannel, secureContext: Se
         sslAnswered = true;
         // Bytes sent after SSLRequest but before our answer would be read as if encrypted
         // (CVE-2021-23214): a well-behaved client waits for the answer.
-        if (channel.reader.pendingBytes > 0) throw new ProtocolViolation('received unencrypted data after SSLRequest');
+        if (channel.reader.pendingBytes > 0)
+          throw new ProtocolViolation('received unencrypted data after SSLRequest');
         if (!secureContext) {
           channel.socket.write('N');
           break;
@@ -39,7 +42,10 @@ export async function negotiateStartup(channel: ClientChannel, secureContext: Se
         channel.socket.write('N');
         break;
       case 'cancel':
-        return { kind: 'cancel', key: { processId: packet.processId, secretKey: packet.secretKey } };
+        return {
+          kind: 'cancel',
+          key: { processId: packet.processId, secretKey: packet.secretKey },
+        };
       case 'startup': {
         if (packet.major !== 3) {
           throw new ClientFacingError(
@@ -47,7 +53,9 @@ export async function negotiateStartup(channel: ClientChannel, secureContext: Se
             `unsupported frontend protocol ${packet.major}.${packet.minor}: Warden supports 3.0`,
           );
         }
-        const protocolOptions = [...packet.parameters.keys()].filter((name) => name.startsWith(protocolOptionPrefix));
+        const protocolOptions = [...packet.parameters.keys()].filter((name) =>
+          name.startsWith(protocolOptionPrefix),
+        );
         if (packet.minor > 0 || protocolOptions.length > 0) {
           channel.socket.write(negotiateProtocolVersion(0, protocolOptions));
         }

@@ -23,7 +23,11 @@ export interface AuthenticationChannel {
  * Answers the target's authentication request (`request`) and any follow-up until the target
  * accepts (AuthenticationOk). Throws an Error whose message names what failed, never the password.
  */
-export async function authenticate(channel: AuthenticationChannel, request: BackendMessage, credential: Credential): Promise<void> {
+export async function authenticate(
+  channel: AuthenticationChannel,
+  request: BackendMessage,
+  credential: Credential,
+): Promise<void> {
   switch (request.name) {
     case 'authenticationOk':
       return;
@@ -32,27 +36,48 @@ export async function authenticate(channel: AuthenticationChannel, request: Back
       return expectOk(await channel.next());
     case 'authenticationMD5Password': {
       const { salt } = request as BackendMessage & { salt: Buffer };
-      const hash = await pgCryptoUtils.postgresMd5PasswordHash(credential.user, requirePassword(credential), salt);
+      const hash = await pgCryptoUtils.postgresMd5PasswordHash(
+        credential.user,
+        requirePassword(credential),
+        salt,
+      );
       channel.socket.write(serialize.password(hash));
       return expectOk(await channel.next());
     }
     case 'authenticationSASL':
-      return scram(channel, (request as BackendMessage & { mechanisms: string[] }).mechanisms, credential);
+      return scram(
+        channel,
+        (request as BackendMessage & { mechanisms: string[] }).mechanisms,
+        credential,
+      );
     default:
-      throw new Error(`the target asked for an authentication method Warden does not support (${request.name})`);
+      throw new Error(
+        `the target asked for an authentication method Warden does not support (${request.name})`,
+      );
   }
 }
 
-async function scram(channel: AuthenticationChannel, mechanisms: string[], credential: Credential): Promise<void> {
+async function scram(
+  channel: AuthenticationChannel,
+  mechanisms: string[],
+  credential: Credential,
+): Promise<void> {
   const password = requirePassword(credential);
   // Over TLS, pg binds the exchange to the server's certificate (SCRAM-SHA-256-PLUS) when offered.
   const tlsStream = channel.socket instanceof TLSSocket ? channel.socket : undefined;
   const session = sasl.startSession(mechanisms, tlsStream);
-  channel.socket.write(serialize.sendSASLInitialResponseMessage(session.mechanism, session.response));
+  channel.socket.write(
+    serialize.sendSASLInitialResponseMessage(session.mechanism, session.response),
+  );
 
   const serverFirst = await channel.next();
   if (serverFirst.name !== 'authenticationSASLContinue') throw unexpected(serverFirst);
-  await sasl.continueSession(session, password, (serverFirst as BackendMessage & { data: string }).data, tlsStream);
+  await sasl.continueSession(
+    session,
+    password,
+    (serverFirst as BackendMessage & { data: string }).data,
+    tlsStream,
+  );
   channel.socket.write(serialize.sendSCRAMClientFinalMessage(session.response));
 
   const serverFinal = await channel.next();

@@ -42,7 +42,10 @@ export class UpstreamError extends Error {
   }
 }
 
-export async function connectUpstream(target: PostgresTarget, clientParameters: Map<string, string>): Promise<UpstreamConnection> {
+export async function connectUpstream(
+  target: PostgresTarget,
+  clientParameters: Map<string, string>,
+): Promise<UpstreamConnection> {
   const socket = await openTransport(target);
   try {
     return await startSession(socket, target, clientParameters);
@@ -77,7 +80,8 @@ async function openTransport(target: PostgresTarget): Promise<Socket> {
         socket.removeListener('error', onError);
         resolve(socket);
       });
-      const onError = (error: Error) => reject(new UpstreamError('unreachable', `${describeNetworkError(error)} (${where})`));
+      const onError = (error: Error) =>
+        reject(new UpstreamError('unreachable', `${describeNetworkError(error)} (${where})`));
       socket.once('error', onError);
     }),
     `no connection to ${where} within ${connectTimeoutMs / 1000} s`,
@@ -96,8 +100,14 @@ async function startTls(socket: Socket, target: PostgresTarget): Promise<Socket>
   const answer = await withTimeout(
     new Promise<Buffer>((resolve, reject) => {
       socket.once('data', resolve);
-      socket.once('error', (error) => reject(new UpstreamError('unreachable', describeNetworkError(error))));
-      socket.once('close', () => reject(new UpstreamError('unreachable', 'the target closed the connection at the TLS request')));
+      socket.once('error', (error) =>
+        reject(new UpstreamError('unreachable', describeNetworkError(error))),
+      );
+      socket.once('close', () =>
+        reject(
+          new UpstreamError('unreachable', 'the target closed the connection at the TLS request'),
+        ),
+      );
       socket.write(serialize.requestSsl());
     }),
     'the target did not answer the TLS request',
@@ -105,9 +115,13 @@ async function startTls(socket: Socket, target: PostgresTarget): Promise<Socket>
   socket.removeAllListeners('data').removeAllListeners('error').removeAllListeners('close');
   // Exactly one byte: anything more would be bytes injected before encryption (CVE-2021-23222).
   if (answer.length !== 1 || (answer[0] !== 0x53 && answer[0] !== 0x4e)) {
-    throw new UpstreamError('unreachable', 'the target answered the TLS request with something other than a PostgreSQL server answer');
+    throw new UpstreamError(
+      'unreachable',
+      'the target answered the TLS request with something other than a PostgreSQL server answer',
+    );
   }
-  if (answer[0] === 0x4e) throw new UpstreamError('unreachable', 'the target does not accept TLS connections');
+  if (answer[0] === 0x4e)
+    throw new UpstreamError('unreachable', 'the target does not accept TLS connections');
   const verify = target.tls.mode === 'verify-full';
   const ca = verify && target.tls.ca ? await readFile(target.tls.ca) : undefined;
   return withTimeout(
@@ -124,17 +138,28 @@ async function startTls(socket: Socket, target: PostgresTarget): Promise<Socket>
         secure.removeListener('error', onError);
         resolve(secure);
       });
-      const onError = (error: Error) => reject(new UpstreamError('unreachable', `TLS with the target failed: ${error.message}`));
+      const onError = (error: Error) =>
+        reject(new UpstreamError('unreachable', `TLS with the target failed: ${error.message}`));
       secure.once('error', onError);
     }),
     'the TLS handshake with the target did not finish',
   );
 }
 
-async function startSession(socket: Socket, target: PostgresTarget, clientParameters: Map<string, string>): Promise<UpstreamConnection> {
+async function startSession(
+  socket: Socket,
+  target: PostgresTarget,
+  clientParameters: Map<string, string>,
+): Promise<UpstreamConnection> {
   const messages = new UpstreamMessages(socket);
   try {
-    socket.write(startupPacket({ ...Object.fromEntries(clientParameters), user: target.user, database: target.database }));
+    socket.write(
+      startupPacket({
+        ...Object.fromEntries(clientParameters),
+        user: target.user,
+        database: target.database,
+      }),
+    );
     return await withTimeout(
       (async () => {
         await authenticate({ socket, next: () => messages.next() }, await messages.next(), {
@@ -146,10 +171,16 @@ async function startSession(socket: Socket, target: PostgresTarget, clientParame
         for (;;) {
           const message = await messages.next();
           if (message.name === 'parameterStatus') {
-            const { parameterName, parameterValue } = message as BackendMessage & { parameterName: string; parameterValue: string };
+            const { parameterName, parameterValue } = message as BackendMessage & {
+              parameterName: string;
+              parameterValue: string;
+            };
             parameters.push([parameterName, parameterValue]);
           } else if (message.name === 'backendKeyData') {
-            const { processID, secretKey } = message as BackendMessage & { processID: number; secretKey: number };
+            const { processID, secretKey } = message as BackendMessage & {
+              processID: number;
+              secretKey: number;
+            };
             backendKey = { processId: processID, secretKey };
           } else if (message.name === 'readyForQuery') {
             return { socket, parameters, backendKey };
@@ -189,16 +220,24 @@ class UpstreamMessages {
   private readonly parser = new Parser();
   private readonly queue: BackendMessage[] = [];
   private failure: Error | null = null;
-  private waiting: { resolve(message: BackendMessage): void; reject(error: Error): void } | null = null;
+  private waiting: { resolve(message: BackendMessage): void; reject(error: Error): void } | null =
+    null;
   private readonly onData = (chunk: Buffer) => {
     try {
       this.parser.parse(chunk, (message) => this.deliver(message));
     } catch (error) {
-      this.fail(new UpstreamError('rejected', `the target sent a message Warden could not read: ${(error as Error).message}`));
+      this.fail(
+        new UpstreamError(
+          'rejected',
+          `the target sent a message Warden could not read: ${(error as Error).message}`,
+        ),
+      );
     }
   };
-  private readonly onError = (error: Error) => this.fail(new UpstreamError('unreachable', describeNetworkError(error)));
-  private readonly onClose = () => this.fail(new UpstreamError('unreachable', 'the target closed the connection during startup'));
+  private readonly onError = (error: Error) =>
+    this.fail(new UpstreamError('unreachable', describeNetworkError(error)));
+  private readonly onClose = () =>
+    this.fail(new UpstreamError('unreachable', 'the target closed the connection during startup'));
 
   constructor(private readonly socket: Socket) {
     socket.on('data', this.onData).on('error', this.onError).on('close', this.onClose);
@@ -213,7 +252,10 @@ class UpstreamMessages {
 
   /** Hands the socket over: the session attaches its own listeners next. */
   stop(): void {
-    this.socket.removeListener('data', this.onData).removeListener('error', this.onError).removeListener('close', this.onClose);
+    this.socket
+      .removeListener('data', this.onData)
+      .removeListener('error', this.onError)
+      .removeListener('close', this.onClose);
     // Until then, an error (a reset) must not be an unhandled 'error' event; the session sees the close.
     this.socket.on('error', () => undefined);
   }
