@@ -2,7 +2,11 @@
 // sandbox), a real OpenID provider issuing real tokens, the real token verifier and policy, and
 // real clients (psql, node-postgres).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
+import { openJournal } from '../../src/audit/index.js';
 import type { ConnectionConfig, PostgresTarget } from '../../src/config/types.js';
 import { createConnectionRegistry } from '../../src/connections/index.js';
 import { createTokenVerifier } from '../../src/identity/index.js';
@@ -19,6 +23,7 @@ import {
   type PostgresSandbox,
   type PostgresSandboxOptions,
 } from '../../src/sandbox/postgres.js';
+import { openStore, type Store } from '../../src/store/index.js';
 import { testJournal, type TestJournal } from '../support/test-journal.js';
 
 export const audience = 'api://warden';
@@ -57,6 +62,8 @@ export interface ListenerOverrides {
 export interface Harness {
   postgres: PostgresSandbox;
   oidc: OidcSandbox;
+  /** The SQLite store (a temp file) behind the journal. */
+  store: Store;
   /** The default listener: loopback, no TLS. */
   listener: PostgresListener;
   journal: TestJournal;
@@ -147,7 +154,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     postgresConnection('pg-down', appTarget(postgres, { port: unreachablePort })),
     ...(options.extraConnections?.(postgres) ?? []),
   ]);
-  const journal = testJournal();
+  const storeDir = await mkdtemp(join(tmpdir(), 'warden-journal-'));
+  const store = await openStore({
+    url: `sqlite:${join(storeDir, 'warden.db')}`,
+    synchronous: 'normal',
+  });
+  const realJournal = await openJournal(store);
+  const journal = testJournal((draft) => realJournal.append(draft));
   const listeners: PostgresListener[] = [];
   const startListener = async (overrides: ListenerOverrides) => {
     const started = await startPostgresListener({
@@ -184,6 +197,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   return {
     postgres,
     oidc,
+    store,
     listener,
     journal,
     startListener,
@@ -222,6 +236,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ),
     close: async () => {
       for (const started of listeners) await started.close();
+      await realJournal.close();
+      await store.close();
+      await rm(storeDir, { recursive: true, force: true });
       await oidc.close();
       await postgres.stop();
     },

@@ -1,6 +1,7 @@
 // What Warden records of a PostgreSQL session, and that it records before it forwards.
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { createAuditReader, verifyJournal } from '../../src/audit/index.js';
 import { eventually, startHarness, type Harness } from './harness.js';
 
 let harness: Harness;
@@ -79,6 +80,34 @@ describe('the session record', () => {
     });
     expect(end.totals!.bytesFromClient).toBeGreaterThan(0);
     expect(end.totals!.bytesToClient).toBeGreaterThan(0);
+  });
+
+  test('the session reads back from the store as who, what and why, and the chain verifies', async () => {
+    const result = await harness.psql(['-c', 'SELECT 40 + 2 AS answer']);
+    expect(result.code).toBe(0);
+    const query = await harness.journal.waitFor(
+      (event) => event.type === 'db.query' && event.request?.command === 'SELECT 40 + 2 AS answer',
+    );
+    await harness.journal.waitFor(
+      (event) => event.type === 'session.end' && event.sessionId === query.sessionId,
+    );
+    const detail = await createAuditReader(harness.store).getSession(query.sessionId!);
+    expect(detail?.events.map((event) => event.type)).toEqual([
+      'session.start',
+      'db.query.start',
+      'db.query',
+      'session.end',
+    ]);
+    expect(detail?.statements).toEqual([
+      expect.objectContaining({
+        index: 1,
+        command: 'SELECT 40 + 2 AS answer',
+        result: expect.objectContaining({
+          response: expect.objectContaining({ rows: 1, sample: 'answer\n42\nSELECT 1' }),
+        }),
+      }),
+    ]);
+    expect(await verifyJournal(harness.store)).toMatchObject({ ok: true });
   });
 
   test('session.start is committed before Warden connects to the target', async () => {

@@ -1,6 +1,5 @@
-// A journal for tests: wraps a real journal's append (or keeps events in memory), keeps every
-// committed event for assertions, and can be made to fail or to hold commits back.
-import { randomUUID } from 'node:crypto';
+// A journal for tests: wraps a real journal's append, keeps every committed event for
+// assertions, and can be made to fail or to hold commits back.
 import type { AuditEvent, EventDraft } from '../../src/audit/event.js';
 
 type Append = (draft: EventDraft) => Promise<AuditEvent>;
@@ -18,7 +17,7 @@ export interface TestJournal {
   waitFor(predicate: (event: AuditEvent) => boolean, timeoutMs?: number): Promise<AuditEvent>;
 }
 
-export function testJournal(inner: Append = memoryAppend()): TestJournal {
+export function testJournal(inner: Append): TestJournal {
   const events: AuditEvent[] = [];
   let failure: { error: Error; which: (draft: EventDraft) => boolean } | null = null;
   let held: Promise<void> | null = null;
@@ -70,26 +69,4 @@ export function testJournal(inner: Append = memoryAppend()): TestJournal {
       });
     },
   };
-}
-
-/** An in-memory stand-in for the journal: ids, gap-free seq, no hash chain. */
-export function memoryAppend(): Append {
-  let seq = 0;
-  return async (draft) => ({
-    id: randomUUID(),
-    seq: ++seq,
-    time: draft.time ?? new Date().toISOString(),
-    actor: null,
-    source: null,
-    connection: null,
-    sessionId: null,
-    authorization: null,
-    request: null,
-    response: null,
-    outcome: null,
-    raw: null,
-    prevHash: '',
-    hash: '',
-    ...draft,
-  });
 }
