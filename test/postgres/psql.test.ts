@@ -69,7 +69,7 @@ describe('psql through Warden', () => {
     expect(unknown.stderr).toContain('Warden has no connection named "nope"');
 
     const outsider = await harness.psql(['-c', 'SELECT 1'], { token: harness.tokens.outsider });
-    expect(outsider.stderr).toMatch(/"marketing-agent".* may not use connection "pg-test"/);
+    expect(outsider.stderr).toMatch(/FATAL: +Warden: marketing-agent .*not allowed to use pg-test/);
 
     const down = await harness.psql(['-c', 'SELECT 1'], { database: 'pg-down' });
     expect(down.stderr).toContain('Warden could not reach the target pg-down: connection refused');

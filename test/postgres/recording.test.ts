@@ -266,7 +266,9 @@ describe('refusals and endings', () => {
       connection: { name: 'pg-test' },
       outcome: { result: 'denied', error: { code: '28000' } },
     });
-    expect(denied.outcome!.error!.message).toContain('may not use connection "pg-test"');
+    expect(denied.outcome!.error!.message).toMatch(
+      /^Warden: marketing-agent .*not allowed to use pg-test/,
+    );
 
     await harness.psql(['-c', 'SELECT 1'], { database: 'pg-nowhere' });
     const unknown = await harness.journal.waitFor(

@@ -68,7 +68,7 @@ export async function admit(
 
   const decision = dependencies.authorize(principal, connection);
   if (!decision.allowed) {
-    const message = `Warden: ${describe(principal)} may not use connection "${connectionName}": ${decision.reason}`;
+    const message = denialMessage(principal, connectionName, decision.reason);
     await record(
       dependencies,
       authzDenied(principal, source, connectionName, {
@@ -81,10 +81,15 @@ export async function admit(
   return { principal, connection, grant: decision.grant };
 }
 
-function describe(principal: Principal): string {
-  return principal.name === principal.subject
-    ? `"${principal.name}"`
-    : `"${principal.name}" (${principal.subject})`;
+/** Names the identity and the connection, without repeating a reason that already does. */
+function denialMessage(principal: Principal, connectionName: string, reason: string): string {
+  if (reason.includes(principal.name) && reason.includes(connectionName))
+    return `Warden: ${reason}`;
+  const identity =
+    principal.name === principal.subject
+      ? `"${principal.name}"`
+      : `"${principal.name}" (${principal.subject})`;
+  return `Warden: ${identity} may not use connection "${connectionName}": ${reason}`;
 }
 
 /** A refusal is answered whether or not the journal takes its record; a failure to record is logged. */
