@@ -153,6 +153,15 @@ describe('node-postgres through Warden', () => {
     });
   });
 
+  test("the client gets Warden's cancel key, never the target's", async () => {
+    await withClient(async (client) => {
+      const { pid } = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0];
+      const handedOut = client as unknown as { processID: number; secretKey: number };
+      expect(handedOut.processID).toEqual(expect.any(Number));
+      expect(handedOut.processID).not.toBe(pid);
+    });
+  });
+
   test('LISTEN/NOTIFY across two sessions', async () => {
     const listening = harness.client();
     const notifying = harness.client();
@@ -184,6 +193,10 @@ describe('node-postgres through Warden', () => {
       code: '28P01',
     });
     expect(await attempt({ database: 'pg-unknown' })).toMatchObject({ code: '3D000' });
+    // Without a valid token, connection names cannot be probed: the token is checked first.
+    expect(await attempt({ database: 'pg-unknown', password: 'guess' })).toMatchObject({
+      code: '28P01',
+    });
     expect(await attempt({ password: harness.tokens.outsider })).toMatchObject({
       code: '28000',
       message: expect.stringMatching(/^Warden: marketing-agent .*pg-test/),
@@ -269,5 +282,73 @@ describe('pipelining', () => {
       );
       expect(start!.seq).toBeLessThan(event.seq);
     }
+  });
+
+  test('a named statement and a named portal fetched in parts, with Flush before Sync', async () => {
+    const connection = await openSession(
+      harness.listener.address.port,
+      harness.tokens.agent,
+      'pg-test',
+    );
+    connection.write(
+      Buffer.concat([
+        serialize.parse({ name: 'numbers', text: 'SELECT g FROM generate_series(1, $1::int) g' }),
+        serialize.sync(),
+      ]),
+    );
+    expect(names(await connection.until('readyForQuery'))).toEqual([
+      'parseComplete',
+      'readyForQuery',
+    ]);
+    // A portal lives until the transaction ends: open one, then fetch it 3 rows at a time.
+    connection.write(serialize.query('BEGIN'));
+    await connection.until('readyForQuery');
+    connection.write(
+      Buffer.concat([
+        serialize.bind({ portal: 'cursor', statement: 'numbers', values: ['5'] }),
+        serialize.execute({ portal: 'cursor', rows: 3 }),
+        serialize.flush(),
+      ]),
+    );
+    expect(names(await connection.until('portalSuspended'))).toEqual([
+      'bindComplete',
+      'dataRow',
+      'dataRow',
+      'dataRow',
+      'portalSuspended',
+    ]);
+    connection.write(
+      Buffer.concat([
+        serialize.execute({ portal: 'cursor', rows: 3 }),
+        serialize.close({ type: 'P', name: 'cursor' }),
+        serialize.sync(),
+      ]),
+    );
+    expect(names(await connection.until('readyForQuery'))).toEqual([
+      'dataRow',
+      'dataRow',
+      'commandComplete',
+      'closeComplete',
+      'readyForQuery',
+    ]);
+    connection.write(serialize.query('COMMIT'));
+    await connection.until('readyForQuery');
+    connection.end();
+
+    const commit = await harness.journal.waitFor(
+      (event) => event.type === 'db.query' && event.request?.command === 'COMMIT',
+    );
+    const fetches = harness.journal.events.filter(
+      (event) =>
+        event.type === 'db.query' &&
+        event.sessionId === commit.sessionId &&
+        event.request?.protocol === 'extended',
+    );
+    expect(
+      fetches.map((event) => [event.request?.command, event.request?.params, event.response?.rows]),
+    ).toEqual([
+      ['SELECT g FROM generate_series(1, $1::int) g', ['5'], 3],
+      ['SELECT g FROM generate_series(1, $1::int) g', ['5'], 2],
+    ]);
   });
 });

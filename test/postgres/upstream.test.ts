@@ -1,5 +1,7 @@
 // Warden's own connection to the target: each authentication method, TLS modes, and failures
 // that reach the client as 08006 without the credential in them.
+import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { PostgresTarget } from '../../src/config/types.js';
@@ -15,6 +17,7 @@ let md5Server: PostgresSandbox;
 let cleartextServer: PostgresSandbox;
 let tlsServer: PostgresSandbox;
 let otherCa: TestCertificate;
+let impostor: Server;
 
 function targetOf(
   server: PostgresSandbox,
@@ -38,6 +41,7 @@ beforeAll(async () => {
     startPostgres({ tls: true, users: [targetUser] }),
     testCertificate('elsewhere'),
   ]);
+  impostor = await startImpostor();
   harness = await startHarness({
     extraConnections: () => [
       postgresConnection('pg-md5', targetOf(md5Server)),
@@ -62,12 +66,17 @@ beforeAll(async () => {
         'pg-wrong-password',
         targetOf(md5Server, { password: 'not-the-password' }),
       ),
+      postgresConnection('pg-impostor', {
+        ...targetOf(md5Server),
+        port: (impostor.address() as AddressInfo).port,
+      }),
     ],
   });
 });
 
 afterAll(async () => {
   await harness?.close();
+  impostor?.close();
   await Promise.all([
     md5Server?.stop(),
     cleartextServer?.stop(),
@@ -126,6 +135,12 @@ describe('authentication to the target', () => {
       'Warden could not open a session on the target pg-wrong-password: password authentication failed',
     );
     expect(error.message).not.toContain('not-the-password');
+  });
+
+  test('a target that cannot prove it knows the SCRAM password is refused', async () => {
+    const error = await refusal('pg-impostor');
+    expect(error.code).toBe('08006');
+    expect(error.message).toContain('server signature does not match');
   });
 });
 
@@ -188,3 +203,47 @@ describe('startup parameters', () => {
     });
   });
 });
+
+/**
+ * A server posing as PostgreSQL that runs SCRAM without knowing the password: it answers the
+ * client's proof with a made-up server signature, then claims success.
+ */
+function startImpostor(): Promise<Server> {
+  const server = createServer((socket) => {
+    let buffered = Buffer.alloc(0);
+    let step = 0;
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      // The startup packet has no type byte; the SASL messages that follow do.
+      const headerLength = step === 0 ? 0 : 1;
+      if (buffered.length < headerLength + 4) return;
+      const total = headerLength + buffered.readInt32BE(headerLength);
+      if (buffered.length < total) return;
+      const body = buffered.subarray(headerLength + 4, total).toString('latin1');
+      buffered = buffered.subarray(total);
+      if (step === 0) authentication(socket, 10, 'SCRAM-SHA-256\0\0');
+      if (step === 1) {
+        const clientNonce = /r=([^,]+)/.exec(body)![1]!;
+        const salt = randomBytes(16).toString('base64');
+        authentication(socket, 11, `r=${clientNonce}impostor,s=${salt},i=4096`);
+      }
+      if (step === 2) {
+        authentication(socket, 12, `v=${randomBytes(32).toString('base64')}`);
+        authentication(socket, 0, '');
+      }
+      step++;
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+function authentication(socket: Socket, code: number, data: string): void {
+  const payload = Buffer.from(data, 'latin1');
+  const message = Buffer.alloc(9 + payload.length);
+  message.write('R', 0, 'latin1');
+  message.writeInt32BE(8 + payload.length, 1);
+  message.writeInt32BE(code, 5);
+  payload.copy(message, 9);
+  socket.write(message);
+}
