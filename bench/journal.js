@@ -72,14 +72,19 @@ async function measure(label, synchronous, run) {
   const store = await openStore({ url: `sqlite:${join(dir, 'journal.db')}`, synchronous });
   const journal = await openJournal(store);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const appended = await run(journal);
+  const cpu = process.cpuUsage(cpuBefore);
   const seconds = (performance.now() - started) / 1000;
   await journal.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
   const rate = Math.round(appended / seconds).toLocaleString('en-US');
+  // CPU time per append (user + system) depends less on what else runs on the machine.
+  const cpuPerAppend = ((cpu.user + cpu.system) / appended).toFixed(1);
   console.log(
-    `${label.padEnd(44)} synchronous=${synchronous.padEnd(6)} ${rate.padStart(9)} appends/s`,
+    `${label.padEnd(38)} synchronous=${synchronous.padEnd(6)} ${rate.padStart(9)} appends/s` +
+      `  ${cpuPerAppend.padStart(6)} µs CPU/append`,
   );
 }
 

@@ -96,6 +96,7 @@ class GroupCommitJournal implements Journal {
     if (this.#closed) {
       return Promise.reject(new JournalWriteError('audit journal is closed'));
     }
+    if (drafts.length === 0) return Promise.resolve([]);
     let stamped: StampedDraft[];
     try {
       stamped = drafts.map(stampDraft);

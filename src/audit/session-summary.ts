@@ -47,7 +47,8 @@ export async function summarizeSessions(
   if (ids.length === 0) return [];
   const ends = await sessionEnds(db, ids);
   const uncounted = ids.filter((id) => !ends.get(id)?.totals);
-  const live = uncounted.length > 0 ? await countStatements(db, uncounted) : new Map();
+  const live =
+    uncounted.length > 0 ? await countStatements(db, uncounted) : new Map<string, LiveCounts>();
   return openings.flatMap((opening) => {
     const id = opening.sessionId;
     return id === null ? [] : [summary(id, opening, ends.get(id) ?? null, live.get(id))];
