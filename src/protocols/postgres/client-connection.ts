@@ -8,7 +8,8 @@ import { TLSSocket, type SecureContext } from 'node:tls';
 import { v7 as uuidv7 } from 'uuid';
 import type { EventSource } from '../../audit/event.js';
 import type { RecordingConfig } from '../../config/types.js';
-import { admit, type AdmissionDependencies } from './admission.js';
+import type { Logger } from '../../log/index.js';
+import { admit, type Admission, type AdmissionDependencies } from './admission.js';
 import {
   authenticationOk,
   backendKeyData,
@@ -29,34 +30,11 @@ import {
 } from './event-drafts.js';
 import { ProxySession } from './session.js';
 import { negotiateStartup } from './startup.js';
+import { interpretStartupParameters } from './startup-parameters.js';
 import { connectUpstream, UpstreamError, type UpstreamConnection } from './upstream.js';
 
 /** PostgreSQL's authentication_timeout: a client must finish startup within this time. */
 const startupTimeoutMs = 60_000;
-
-/**
- * Startup parameters passed on to the target. Anything else is dropped: `user` and `database`
- * are the connection's, `replication` would change the protocol, and `options` could set any
- * server setting.
- */
-const forwardedParameters = new Set(
-  [
-    'application_name',
-    'client_encoding',
-    'DateStyle',
-    'TimeZone',
-    'extra_float_digits',
-    'IntervalStyle',
-    'search_path',
-    'bytea_output',
-    'statement_timeout',
-    'lock_timeout',
-    'idle_in_transaction_session_timeout',
-    'default_transaction_isolation',
-    'default_transaction_read_only',
-    'standard_conforming_strings',
-  ].map((name) => name.toLowerCase()),
-);
 
 export interface ClientConnectionContext extends AdmissionDependencies {
   secureContext: SecureContext | null;
@@ -75,6 +53,14 @@ export interface ClientConnection {
   readonly done: Promise<void>;
 }
 
+/** A session recorded as started, with its connection to the target open. */
+interface OpenedSession {
+  context: SessionContext;
+  upstream: UpstreamConnection;
+  startedAt: number;
+  logger: Logger;
+}
+
 export function serveClient(socket: Socket, context: ClientConnectionContext): ClientConnection {
   socket.setNoDelay(true);
   const channel = new ClientChannel(socket);
@@ -84,6 +70,7 @@ export function serveClient(socket: Socket, context: ClientConnectionContext): C
   });
   let session: ProxySession | null = null;
   let stopping = false;
+  const isStopping = () => stopping;
 
   // A client that does not finish startup and authentication in time is disconnected.
   const startupTimer = setTimeout(() => {
@@ -95,8 +82,7 @@ export function serveClient(socket: Socket, context: ClientConnectionContext): C
     const startup = await negotiateStartup(channel, context.secureContext);
     if (startup.kind === 'cancel') {
       channel.socket.destroy();
-      const matched = await context.cancels.cancel(startup.key);
-      logger.info({ matched }, 'cancel request');
+      logger.info({ matched: await context.cancels.cancel(startup.key) }, 'cancel request');
       return;
     }
     if (!(channel.socket instanceof TLSSocket) && !context.loopback) {
@@ -105,120 +91,48 @@ export function serveClient(socket: Socket, context: ClientConnectionContext): C
         'SSL is required: this Warden listener takes the access token only over TLS (connect with sslmode=require)',
       );
     }
-    const parameters = startup.parameters;
-    if (isTrue(parameters.get('replication'))) {
-      throw new ClientFacingError(
-        SqlState.featureNotSupported,
-        'Warden does not proxy replication connections',
-      );
-    }
-    const user = parameters.get('user');
-    if (!user)
-      throw new ClientFacingError(
-        SqlState.invalidAuthorization,
-        'no user name was given in the startup packet',
-      );
-    const connectionName = parameters.get('database') || user;
+    const request = interpretStartupParameters(startup.parameters);
     const source: EventSource = {
       ip: normalizeAddress(socket.remoteAddress),
       port: socket.remotePort ?? 0,
-      client: parameters.get('application_name') || null,
-      user,
+      client: request.applicationName,
+      user: request.user,
     };
-
-    const admission = await admit(channel, connectionName, source, { ...context, logger });
+    const admission = await admit(channel, request.connectionName, source, { ...context, logger });
     clearTimeout(startupTimer);
     if (stopping) throw new GatewayShutdown();
-    const sessionContext: SessionContext = {
-      sessionId: uuidv7(),
-      actor: actorOf(admission.principal),
+
+    const opened = await openSession(
+      admission,
       source,
-      connection: postgresConnection(admission.connection.name),
-      authorization: admission.grant,
-    };
-    const sessionLogger = logger.child({ sessionId: sessionContext.sessionId });
-    const startedAt = performance.now();
-    // Write-ahead: the session exists in the journal before Warden connects to the target.
-    try {
-      await context.journal.append(sessionStart(sessionContext, new Date()));
-    } catch (error) {
-      sessionLogger.error({ err: error }, 'could not record session.start; the session is refused');
-      throw new ClientFacingError(
-        SqlState.systemError,
-        'Warden could not record the session, so it was not opened',
-      );
-    }
-    const endEarly = async (endReason: string, error: ClientFacingError) => {
-      const totals = {
-        statements: 0,
-        errors: 0,
-        rows: 0,
-        bytesFromClient: 0,
-        bytesToClient: 0,
-        endReason,
-      };
-      const duration = Math.round(performance.now() - startedAt);
-      await context.journal
-        .append(
-          sessionEnd(sessionContext, totals, duration, {
-            code: error.code,
-            message: error.message,
-          }),
-        )
-        .catch((cause: unknown) =>
-          sessionLogger.error({ err: cause }, 'could not record session.end'),
-        );
-    };
-
-    let upstream: UpstreamConnection;
-    try {
-      upstream = await connectUpstream(
-        admission.connection.target,
-        forwardableParameters(parameters),
-      );
-    } catch (cause) {
-      const target = admission.connection.name;
-      const detail = (cause as Error).message;
-      const error = new ClientFacingError(
-        SqlState.connectionFailure,
-        cause instanceof UpstreamError && cause.kind === 'rejected'
-          ? `Warden could not open a session on the target ${target}: ${detail}`
-          : `Warden could not reach the target ${target}: ${detail}`,
-      );
-      sessionLogger.warn({ target, reason: detail }, 'target unavailable');
-      await endEarly('target_unreachable', error);
-      throw error;
-    }
-    if (stopping) {
-      upstream.socket.destroy();
-      const error = new GatewayShutdown();
-      await endEarly('gateway_shutdown', error);
-      throw error;
-    }
-
+      request.forwarded,
+      context,
+      logger,
+      isStopping,
+    );
     channel.detach();
     const proxy = new ProxySession({
       client: channel.socket,
       reader: channel.reader,
-      upstream,
+      upstream: opened.upstream,
       target: admission.connection.target,
-      context: sessionContext,
+      context: opened.context,
       journal: context.journal,
       recording: context.recording,
-      logger: sessionLogger,
-      startedAt,
+      logger: opened.logger,
+      startedAt: opened.startedAt,
     });
     const key = context.cancels.register(() => proxy.cancel());
     channel.socket.write(
       Buffer.concat([
         authenticationOk(),
-        ...upstream.parameters.map(([name, value]) => parameterStatus(name, value)),
+        ...opened.upstream.parameters.map(([name, value]) => parameterStatus(name, value)),
         backendKeyData(key.processId, key.secretKey),
         readyForQuery('I'),
       ]),
     );
     session = proxy;
-    sessionLogger.info(
+    opened.logger.info(
       {
         identity: admission.principal.name,
         connection: admission.connection.name,
@@ -240,12 +154,11 @@ export function serveClient(socket: Socket, context: ClientConnectionContext): C
         return;
       }
       logger.error({ err: error }, 'connection failed');
-      closeSocket(
-        channel.socket,
-        errorResponse(
-          new ClientFacingError(SqlState.internalError, 'Warden failed to handle this connection'),
-        ),
+      const failure = new ClientFacingError(
+        SqlState.internalError,
+        'Warden failed to handle this connection',
       );
+      closeSocket(channel.socket, errorResponse(failure));
     })
     .finally(() => clearTimeout(startupTimer));
 
@@ -263,12 +176,80 @@ export function serveClient(socket: Socket, context: ClientConnectionContext): C
   };
 }
 
-function forwardableParameters(parameters: Map<string, string>): Map<string, string> {
-  return new Map([...parameters].filter(([name]) => forwardedParameters.has(name.toLowerCase())));
-}
+/**
+ * Records `session.start` (write-ahead: the session exists in the journal before Warden
+ * connects to the target), then connects. A failure after the start is recorded as its end.
+ */
+async function openSession(
+  admission: Admission,
+  source: EventSource,
+  parameters: Map<string, string>,
+  context: ClientConnectionContext,
+  connectionLogger: Logger,
+  isStopping: () => boolean,
+): Promise<OpenedSession> {
+  const sessionContext: SessionContext = {
+    sessionId: uuidv7(),
+    actor: actorOf(admission.principal),
+    source,
+    connection: postgresConnection(admission.connection.name),
+    authorization: admission.grant,
+  };
+  const logger = connectionLogger.child({ sessionId: sessionContext.sessionId });
+  const startedAt = performance.now();
+  try {
+    await context.journal.append(sessionStart(sessionContext, new Date()));
+  } catch (error) {
+    logger.error({ err: error }, 'could not record session.start; the session is refused');
+    throw new ClientFacingError(
+      SqlState.systemError,
+      'Warden could not record the session, so it was not opened',
+    );
+  }
 
-function isTrue(value: string | undefined): boolean {
-  return value !== undefined && !['false', 'off', 'no', '0'].includes(value.toLowerCase());
+  const endEarly = async (endReason: string, error: ClientFacingError) => {
+    const totals = {
+      statements: 0,
+      errors: 0,
+      rows: 0,
+      bytesFromClient: 0,
+      bytesToClient: 0,
+      endReason,
+    };
+    const durationMs = Math.round(performance.now() - startedAt);
+    const draft = sessionEnd(sessionContext, totals, durationMs, {
+      code: error.code,
+      message: error.message,
+    });
+    await context.journal.append(draft).catch((cause: unknown) => {
+      logger.error({ err: cause }, 'could not record session.end');
+    });
+    return error;
+  };
+
+  let upstream: UpstreamConnection;
+  try {
+    upstream = await connectUpstream(admission.connection.target, parameters);
+  } catch (cause) {
+    const target = admission.connection.name;
+    const detail = (cause as Error).message;
+    logger.warn({ target, reason: detail }, 'target unavailable');
+    const rejected = cause instanceof UpstreamError && cause.kind === 'rejected';
+    throw await endEarly(
+      'target_unreachable',
+      new ClientFacingError(
+        SqlState.connectionFailure,
+        rejected
+          ? `Warden could not open a session on the target ${target}: ${detail}`
+          : `Warden could not reach the target ${target}: ${detail}`,
+      ),
+    );
+  }
+  if (isStopping()) {
+    upstream.socket.destroy();
+    throw await endEarly('gateway_shutdown', new GatewayShutdown());
+  }
+  return { context: sessionContext, upstream, startedAt, logger };
 }
 
 /** `::ffff:127.0.0.1` (an IPv4 client on a dual-stack socket) reads better as 127.0.0.1. */
