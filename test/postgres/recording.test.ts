@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createAuditReader, verifyJournal } from '../../src/audit/index.js';
 import { eventually, startHarness, type Harness } from './harness.js';
+import { RawConnection } from './raw-client.js';
 
 let harness: Harness;
 let admin: pg.Client;
@@ -310,12 +311,17 @@ describe('refusals and endings', () => {
 
   test('closing the listener ends its sessions as gateway_shutdown', async () => {
     const listener = await harness.startListener({});
+    // A client that connected but never sent its startup packet does not hold the close up.
+    const idle = await RawConnection.open(listener.address.port);
     const client = await connected({ port: listener.address.port });
     const errors: Error[] = [];
     client.on('error', (error) => errors.push(error));
     await client.query('SELECT 1');
     expect(listener.activeSessions()).toBe(1);
+    const closing = performance.now();
     await listener.close();
+    expect(performance.now() - closing).toBeLessThan(2_000);
+    await idle.waitClosed();
     await eventually(async () => errors.length > 0);
     expect(errors[0]).toMatchObject({ code: '57P01' });
     const end = await harness.journal.waitFor(
