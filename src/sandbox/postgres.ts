@@ -103,7 +103,7 @@ interface PostgresBinaries {
 }
 
 /** The PATH first, then Debian's versioned directories (newest first). */
-export function findPostgresBinaries(): PostgresBinaries {
+function findPostgresBinaries(): PostgresBinaries {
   const debianDirs = existsSync('/usr/lib/postgresql')
     ? readdirSync('/usr/lib/postgresql')
         .filter((version) => /^\d+$/.test(version))
