@@ -5,7 +5,8 @@
 //   npm run build && node bench/pgbench.js          (BENCH_SECONDS=10 BENCH_ROUNDS=3 by default)
 //
 // Needs pgbench and pgbouncer (Debian: apt-get install postgresql-contrib pgbouncer).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,10 +76,13 @@ logfile = ${join(dir, 'pgbouncer.log')}
   throw new Error('pgbouncer did not start');
 }
 
-function pgbench(target, mode) {
+// Asynchronous: Warden runs in this process, and a blocking call would stall the gateway.
+async function pgbench(target, mode) {
   const args = ['-S', '-n', '-c', String(clients), '-j', '2', '-T', String(seconds), '-M', mode,
     '-h', '127.0.0.1', '-p', String(target.port), '-U', target.user, target.database];
-  const output = execFileSync('pgbench', args, { env: { ...process.env, PGPASSWORD: target.password() } }).toString();
+  const { stdout: output } = await promisify(execFile)('pgbench', args, {
+    env: { ...process.env, PGPASSWORD: target.password() },
+  });
   const match = /tps = ([\d.]+) \(without initial connection time\)/.exec(output);
   if (!match) throw new Error(`could not read pgbench output:\n${output}`);
   return Number(match[1]);
@@ -125,22 +129,25 @@ const gateway = await startGateway(config, createLogger({ level: 'warn' }));
 const bouncer = await startPgBouncer(postgres, dir);
 const token = await oidc.clientCredentialsToken('bench-agent', 'bench-secret');
 
-const targets = [
+const allTargets = [
   { name: 'direct', port: postgres.port, user: benchUser.name, database: 'bench', password: () => benchUser.password },
   { name: 'pgbouncer', port: bouncer.port, user: benchUser.name, database: 'bench', password: () => benchUser.password },
   { name: 'warden', port: gateway.postgres.address.port, user: 'bench-agent', database: 'bench', password: () => token },
 ];
+// BENCH_TARGETS=warden runs one path alone, e.g. under --cpu-prof.
+const chosen = process.env.BENCH_TARGETS?.split(',');
+const targets = chosen ? allTargets.filter((t) => chosen.includes(t.name)) : allTargets;
 const results = {};
 let wardenCpuMicros = 0;
 let wardenTransactions = 0;
 try {
   console.log(`pgbench -S, ${clients} clients, ${seconds} s per run, ${rounds} rounds (alternating order)`);
   for (let round = 0; round < rounds; round++) {
-    const order = targets.slice(round % 3).concat(targets.slice(0, round % 3));
+    const order = targets.slice(round % targets.length).concat(targets.slice(0, round % targets.length));
     for (const mode of ['simple', 'prepared']) {
       for (const target of order) {
         const cpuBefore = process.cpuUsage();
-        const tps = pgbench(target, mode);
+        const tps = await pgbench(target, mode);
         if (target.name === 'warden') {
           const cpu = process.cpuUsage(cpuBefore);
           wardenCpuMicros += cpu.user + cpu.system;
@@ -153,6 +160,7 @@ try {
   }
   console.log('\nmedian TPS');
   for (const mode of ['simple', 'prepared']) {
+    if (targets.length < 3) break;
     const [d, b, w] = ['direct', 'pgbouncer', 'warden'].map((t) => median(results[`${mode} ${t}`]));
     console.log(
       `  ${mode.padEnd(8)} direct ${d.toFixed(0)}  pgbouncer ${b.toFixed(0)}  warden ${w.toFixed(0)}` +
