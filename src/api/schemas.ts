@@ -1,6 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 
-const isoTime = Type.String({ format: 'date-time', description: 'ISO 8601 time, e.g. 2026-11-21T09:00:00Z' });
+const isoTime = Type.String({
+  format: 'date-time',
+  description: 'ISO 8601 time, e.g. 2026-11-21T09:00:00Z',
+});
 const limit = (max: number) => Type.Integer({ minimum: 1, maximum: max, default: 100 });
 
 export const SessionListQuery = Type.Object(
@@ -23,7 +26,9 @@ export const EventListQuery = Type.Object(
   {
     type: Type.Optional(Type.String({ minLength: 1 })),
     since: Type.Optional(isoTime),
-    after: Type.Optional(Type.Integer({ minimum: 0, description: 'return events with seq > after' })),
+    after: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'return events with seq > after' }),
+    ),
     limit: Type.Optional(limit(1000)),
   },
   { additionalProperties: false },

@@ -1,6 +1,11 @@
 import Table from 'cli-table3';
 import type { AuditEvent } from '../audit/event.js';
-import type { SessionDetail, SessionSummary, StatementRecord, VerifyResult } from '../audit/index.js';
+import type {
+  SessionDetail,
+  SessionSummary,
+  StatementRecord,
+  VerifyResult,
+} from '../audit/index.js';
 
 // Readable renderings for people; `--json` prints the API's shapes instead.
 
@@ -30,7 +35,16 @@ export function renderSessionList(sessions: SessionSummary[]): string {
   if (sessions.length === 0) return 'No sessions recorded.';
   const table = new Table({
     ...tableStyle,
-    head: ['session', 'started', 'identity', 'connection', 'authorized by', 'stmts', 'errors', 'ended'],
+    head: [
+      'session',
+      'started',
+      'identity',
+      'connection',
+      'authorized by',
+      'stmts',
+      'errors',
+      'ended',
+    ],
   });
   for (const s of sessions) {
     table.push([
@@ -68,7 +82,10 @@ export function renderSessionDetail(detail: SessionDetail): string {
     `  what  ${plural(s.statements, 'statement')}, ${plural(s.errors, 'error')}`,
   ];
   if (detail.statements.length === 0) return lines.join('\n');
-  const table = new Table({ ...tableStyle, head: ['#', 'started', 'statement', 'params', 'result', 'ms'] });
+  const table = new Table({
+    ...tableStyle,
+    head: ['#', 'started', 'statement', 'params', 'result', 'ms'],
+  });
   for (const statement of detail.statements) {
     table.push([
       statement.index,
@@ -84,10 +101,20 @@ export function renderSessionDetail(detail: SessionDetail): string {
 
 export function renderEvents(events: AuditEvent[]): string {
   if (events.length === 0) return 'No events.';
-  const table = new Table({ ...tableStyle, head: ['seq', 'time', 'type', 'identity', 'connection', 'detail'] });
+  const table = new Table({
+    ...tableStyle,
+    head: ['seq', 'time', 'type', 'identity', 'connection', 'detail'],
+  });
   for (const e of events) {
     const detail = e.request?.command ?? e.outcome?.error?.message ?? e.outcome?.result ?? '';
-    table.push([e.seq, shortTime(e.time), e.type, who(e.actor), e.connection?.name ?? dash, oneLine(String(detail), 60)]);
+    table.push([
+      e.seq,
+      shortTime(e.time),
+      e.type,
+      who(e.actor),
+      e.connection?.name ?? dash,
+      oneLine(String(detail), 60),
+    ]);
   }
   return table.toString();
 }

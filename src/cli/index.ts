@@ -7,7 +7,10 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .description('Identity-aware access gateway for AI agents and people: every command recorded.')
     .exitOverride()
     .showHelpAfterError();
-  const configOption = ['-c, --config <path>', 'warden.yaml (default: $WARDEN_CONFIG or ./warden.yaml)'] as const;
+  const configOption = [
+    '-c, --config <path>',
+    'warden.yaml (default: $WARDEN_CONFIG or ./warden.yaml)',
+  ] as const;
   const run = (action: Promise<number>) => action.then(setExitCode);
 
   program
@@ -56,7 +59,9 @@ function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('demo')
-    .description('the whole walk-through on throwaway parts: PostgreSQL, an OpenID provider, Warden')
+    .description(
+      'the whole walk-through on throwaway parts: PostgreSQL, an OpenID provider, Warden',
+    )
     .option('--keep', 'leave everything running and print how to connect by hand')
     .action(async (options) => {
       // Loaded on demand: the demo's sandboxes use development dependencies.

@@ -1,5 +1,10 @@
 import { verifyJournal } from '../audit/index.js';
-import { renderEvents, renderSessionDetail, renderSessionList, renderVerifyResult } from './format.js';
+import {
+  renderEvents,
+  renderSessionDetail,
+  renderSessionList,
+  renderVerifyResult,
+} from './format.js';
 import { withLocalStore } from './local-store.js';
 
 interface Common {
@@ -22,12 +27,20 @@ function positiveInteger(name: string, value: string | undefined, max: number): 
 
 function isoTime(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (Number.isNaN(Date.parse(value))) throw new Error(`--${name}: expected an ISO 8601 time, got "${value}"`);
+  if (Number.isNaN(Date.parse(value)))
+    throw new Error(`--${name}: expected an ISO 8601 time, got "${value}"`);
   return new Date(value).toISOString();
 }
 
 export async function listSessions(
-  options: Common & { identity?: string; connection?: string; since?: string; until?: string; limit?: string; cursor?: string },
+  options: Common & {
+    identity?: string;
+    connection?: string;
+    since?: string;
+    until?: string;
+    limit?: string;
+    cursor?: string;
+  },
 ): Promise<number> {
   const filter = {
     identity: options.identity,
@@ -37,7 +50,9 @@ export async function listSessions(
     limit: positiveInteger('limit', options.limit, 1000) ?? 50,
     cursor: options.cursor,
   };
-  const page = await withLocalStore(options.config, (_store, reader) => reader.listSessions(filter));
+  const page = await withLocalStore(options.config, (_store, reader) =>
+    reader.listSessions(filter),
+  );
   print(options.json, page, () =>
     page.nextCursor
       ? `${renderSessionList(page.sessions)}\nMore: --cursor ${page.nextCursor}`
@@ -69,7 +84,9 @@ export async function listEvents(
     after,
     limit: positiveInteger('limit', options.limit, 1000) ?? 100,
   };
-  const events = await withLocalStore(options.config, (_store, reader) => reader.listEvents(filter));
+  const events = await withLocalStore(options.config, (_store, reader) =>
+    reader.listEvents(filter),
+  );
   print(options.json, events, () => renderEvents(events));
   return 0;
 }

@@ -54,7 +54,9 @@ export async function startGateway(config: WardenConfig, logger: Logger): Promis
       reader: createAuditReader(store),
       health: () => ({
         startedAt,
-        listeners: postgres ? { postgres: { ...postgres.address, sessions: postgres.activeSessions() } } : {},
+        listeners: postgres
+          ? { postgres: { ...postgres.address, sessions: postgres.activeSessions() } }
+          : {},
       }),
       logger,
     });

@@ -42,7 +42,12 @@ function psql(token: string, script: string, user = 'billing-agent') {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(
       'psql',
-      ['-X', '-v', 'ON_ERROR_STOP=0', `host=127.0.0.1 port=${postgresPort} dbname=pg-prod user=${user} sslmode=disable`],
+      [
+        '-X',
+        '-v',
+        'ON_ERROR_STOP=0',
+        `host=127.0.0.1 port=${postgresPort} dbname=pg-prod user=${user} sslmode=disable`,
+      ],
       { env: { ...process.env, PGPASSWORD: token } },
     );
     let stdout = '';
@@ -82,8 +87,18 @@ beforeAll(async () => {
   oidc = await startOidcProvider({
     audience: 'api://warden',
     clients: [
-      { clientId: 'billing-agent', clientSecret: 's1', groups: ['agents-db'], name: 'billing-agent' },
-      { clientId: 'marketing-agent', clientSecret: 's2', groups: ['marketing'], name: 'marketing-agent' },
+      {
+        clientId: 'billing-agent',
+        clientSecret: 's1',
+        groups: ['agents-db'],
+        name: 'billing-agent',
+      },
+      {
+        clientId: 'marketing-agent',
+        clientSecret: 's2',
+        groups: ['marketing'],
+        name: 'marketing-agent',
+      },
       { clientId: 'auditor', clientSecret: 's3', groups: ['warden-admins'], name: 'auditor' },
     ],
   });
@@ -157,7 +172,13 @@ SELECT * FROM missing_table;
 
   it('another identity is refused with 28000, naming the identity and the connection', async () => {
     const token = await oidc.clientCredentialsToken('marketing-agent', 's2');
-    const client = new pg.Client({ host: '127.0.0.1', port: postgresPort, database: 'pg-prod', user: 'x', password: token });
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: postgresPort,
+      database: 'pg-prod',
+      user: 'x',
+      password: token,
+    });
     const error = (await client.connect().then(
       () => null,
       (e: unknown) => e,
@@ -176,7 +197,10 @@ SELECT * FROM missing_table;
 
   it('an admin reads who, why and what through the API', async () => {
     const token = await oidc.clientCredentialsToken('auditor', 's3');
-    const list = await api<{ sessions: SessionSummary[] }>('/api/v1/sessions?identity=billing-agent', token);
+    const list = await api<{ sessions: SessionSummary[] }>(
+      '/api/v1/sessions?identity=billing-agent',
+      token,
+    );
     expect(list.status).toBe(200);
     expect(list.body.sessions).toHaveLength(1);
     const summary = list.body.sessions[0]!;
@@ -220,7 +244,9 @@ SELECT * FROM missing_table;
     const show = await cli('sessions', 'show', sessionId);
     expect(show.stdout).toContain('DELETE FROM orders WHERE id = 42');
     expect(show.stdout).toContain('group agents-db matched rule pg-prod.allow[0]');
-    const json = JSON.parse((await cli('sessions', 'show', sessionId, '--json')).stdout) as SessionDetail;
+    const json = JSON.parse(
+      (await cli('sessions', 'show', sessionId, '--json')).stdout,
+    ) as SessionDetail;
     expect(json.session.id).toBe(sessionId);
   });
 
@@ -230,11 +256,16 @@ SELECT * FROM missing_table;
     expect(intact.stdout).toContain('intact');
 
     const db = new Database(join(dir, 'warden.db'));
-    const row = db.prepare("SELECT seq, body FROM events WHERE type = 'db.query' ORDER BY seq LIMIT 1").get() as {
+    const row = db
+      .prepare("SELECT seq, body FROM events WHERE type = 'db.query' ORDER BY seq LIMIT 1")
+      .get() as {
       seq: number;
       body: string;
     };
-    db.prepare('UPDATE events SET body = ? WHERE seq = ?').run(row.body.replace('CREATE TABLE', 'CREATE  TABLE'), row.seq);
+    db.prepare('UPDATE events SET body = ? WHERE seq = ?').run(
+      row.body.replace('CREATE TABLE', 'CREATE  TABLE'),
+      row.seq,
+    );
     db.close();
 
     const tampered = await cli('verify', '--json');

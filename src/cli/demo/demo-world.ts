@@ -5,12 +5,31 @@ import { startPostgres, type PostgresSandbox } from '../../sandbox/postgres.js';
 export const demoAudience = 'api://warden';
 
 export const demoIdentities = {
-  agent: { clientId: 'billing-agent', clientSecret: 'billing-agent-secret', groups: ['agents-db'], name: 'billing-agent' },
-  outsider: { clientId: 'marketing-agent', clientSecret: 'marketing-agent-secret', groups: ['marketing'], name: 'marketing-agent' },
-  auditor: { clientId: 'auditor', clientSecret: 'auditor-secret', groups: ['warden-admins'], name: 'auditor' },
+  agent: {
+    clientId: 'billing-agent',
+    clientSecret: 'billing-agent-secret',
+    groups: ['agents-db'],
+    name: 'billing-agent',
+  },
+  outsider: {
+    clientId: 'marketing-agent',
+    clientSecret: 'marketing-agent-secret',
+    groups: ['marketing'],
+    name: 'marketing-agent',
+  },
+  auditor: {
+    clientId: 'auditor',
+    clientSecret: 'auditor-secret',
+    groups: ['warden-admins'],
+    name: 'auditor',
+  },
 };
 
-export const demoTarget = { database: 'app', user: 'app_rw', password: 'app-rw-password-never-shown' };
+export const demoTarget = {
+  database: 'app',
+  user: 'app_rw',
+  password: 'app-rw-password-never-shown',
+};
 
 /** The outside world Warden sits between: a database with data, and an identity provider. */
 export interface DemoWorld {

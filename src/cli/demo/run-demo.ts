@@ -10,7 +10,13 @@ import { startGateway, type Gateway } from '../../gateway/index.js';
 import { createLogger } from '../../log/index.js';
 import { freePort } from '../../sandbox/free-port.js';
 import { renderSessionDetail, renderVerifyResult } from '../format.js';
-import { demoAudience, demoIdentities, demoTarget, startDemoWorld, type DemoWorld } from './demo-world.js';
+import {
+  demoAudience,
+  demoIdentities,
+  demoTarget,
+  startDemoWorld,
+  type DemoWorld,
+} from './demo-world.js';
 import { Narrator } from './narrator.js';
 
 export interface DemoOptions {
@@ -60,8 +66,13 @@ function runPsql(gateway: Gateway, user: string, token: string, script: string):
   return new Promise((resolve, reject) => {
     const child = spawn(
       'psql',
-      [`host=${address.host} port=${address.port} dbname=pg-prod user=${user} sslmode=disable application_name=${user}`],
-      { env: { ...process.env, PGPASSWORD: token, PSQLRC: '/dev/null' }, stdio: ['pipe', 'pipe', 'pipe'] },
+      [
+        `host=${address.host} port=${address.port} dbname=pg-prod user=${user} sslmode=disable application_name=${user}`,
+      ],
+      {
+        env: { ...process.env, PGPASSWORD: token, PSQLRC: '/dev/null' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
     );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -72,7 +83,12 @@ function runPsql(gateway: Gateway, user: string, token: string, script: string):
   });
 }
 
-async function runWithNodePostgres(gateway: Gateway, user: string, token: string, statements: string[]): Promise<string> {
+async function runWithNodePostgres(
+  gateway: Gateway,
+  user: string,
+  token: string,
+  statements: string[],
+): Promise<string> {
   const client = new pg.Client({
     host: gateway.postgres!.address.host,
     port: gateway.postgres!.address.port,
@@ -101,21 +117,33 @@ async function runWithNodePostgres(gateway: Gateway, user: string, token: string
   return lines.join('\n');
 }
 
-async function apiGet<T>(gateway: Gateway, path: string, token: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${gateway.api.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+async function apiGet<T>(
+  gateway: Gateway,
+  path: string,
+  token: string,
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${gateway.api.url}${path}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   return { status: response.status, body: (await response.json()) as T };
 }
 
 export async function runDemo(options: DemoOptions): Promise<number> {
   const say = new Narrator();
-  say.heading('Warden demo: an AI agent reaches PostgreSQL through Warden, and every statement is recorded');
+  say.heading(
+    'Warden demo: an AI agent reaches PostgreSQL through Warden, and every statement is recorded',
+  );
   const workDir = await mkdtemp(join(tmpdir(), 'warden-demo-'));
   let world: DemoWorld | null = null;
   let gateway: Gateway | null = null;
   try {
-    say.next('Starting the outside world: a throwaway PostgreSQL (SCRAM password auth) and an OpenID provider');
+    say.next(
+      'Starting the outside world: a throwaway PostgreSQL (SCRAM password auth) and an OpenID provider',
+    );
     world = await startDemoWorld();
-    say.detail(`PostgreSQL  ${world.postgres.host}:${world.postgres.port}, database ${demoTarget.database}, user ${demoTarget.user} (its password stays inside Warden)`);
+    say.detail(
+      `PostgreSQL  ${world.postgres.host}:${world.postgres.port}, database ${demoTarget.database}, user ${demoTarget.user} (its password stays inside Warden)`,
+    );
     say.detail(`OpenID provider (oidc-provider)  ${world.oidc.issuer}`);
     for (const identity of Object.values(demoIdentities)) {
       say.detail(`  client ${identity.clientId.padEnd(16)} groups [${identity.groups.join(', ')}]`);
@@ -126,24 +154,37 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const yaml = demoConfigYaml(world, await freePort(), await freePort());
     await writeFile(configPath, yaml);
     say.detail(yaml);
-    const config = await loadConfig(configPath, { ...process.env, PG_PROD_PASSWORD: demoTarget.password });
+    const config = await loadConfig(configPath, {
+      ...process.env,
+      PG_PROD_PASSWORD: demoTarget.password,
+    });
     gateway = await startGateway(config, createLogger({ level: 'warn' }));
-    say.detail(`PostgreSQL listener ${gateway.postgres!.address.host}:${gateway.postgres!.address.port}, audit API ${gateway.api.url}`);
+    say.detail(
+      `PostgreSQL listener ${gateway.postgres!.address.host}:${gateway.postgres!.address.port}, audit API ${gateway.api.url}`,
+    );
 
     const { agent, outsider, auditor } = demoIdentities;
     say.next(`${agent.name} gets an access token from the provider as itself (client credentials)`);
     const agentToken = await world.oidc.clientCredentialsToken(agent.clientId, agent.clientSecret);
-    const claims = JSON.parse(Buffer.from(agentToken.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
-    say.detail(`a signed JWT of ${agentToken.length} characters: sub=${String(claims.sub)}, aud=${String(claims.aud)}, groups=${JSON.stringify(claims.groups)}`);
+    const claims = JSON.parse(
+      Buffer.from(agentToken.split('.')[1]!, 'base64url').toString(),
+    ) as Record<string, unknown>;
+    say.detail(
+      `a signed JWT of ${agentToken.length} characters: sub=${String(claims.sub)}, aud=${String(claims.aud)}, groups=${JSON.stringify(claims.groups)}`,
+    );
 
-    say.next(`${agent.name} connects to database "pg-prod" with the token as its password and runs statements`);
+    say.next(
+      `${agent.name} connects to database "pg-prod" with the token as its password and runs statements`,
+    );
     if (havePsql()) {
       say.detail(`$ PGPASSWORD=<token> psql "host=… dbname=pg-prod user=${agent.name}"`);
       say.detail(agentScript);
       say.detail(await runPsql(gateway, agent.name, agentToken, agentScript));
     } else {
       say.detail('(psql is not installed: the same statements through node-postgres)');
-      say.detail(await runWithNodePostgres(gateway, agent.name, agentToken, agentScript.trim().split('\n')));
+      say.detail(
+        await runWithNodePostgres(gateway, agent.name, agentToken, agentScript.trim().split('\n')),
+      );
     }
     say.detail('and with node-postgres, a parameterized query (extended protocol):');
     const client = new pg.Client({
@@ -155,28 +196,53 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       application_name: 'billing-agent (node-postgres)',
     });
     await client.connect();
-    const overdue = await client.query('SELECT customer, amount_cents FROM invoices WHERE status = $1', ['overdue']);
+    const overdue = await client.query(
+      'SELECT customer, amount_cents FROM invoices WHERE status = $1',
+      ['overdue'],
+    );
     await client.end();
     say.detail(`  → ${JSON.stringify(overdue.rows)}`);
 
     say.next(`${outsider.name} (group marketing) tries the same connection`);
-    const outsiderToken = await world.oidc.clientCredentialsToken(outsider.clientId, outsider.clientSecret);
+    const outsiderToken = await world.oidc.clientCredentialsToken(
+      outsider.clientId,
+      outsider.clientSecret,
+    );
     say.detail(await runWithNodePostgres(gateway, outsider.name, outsiderToken, ['SELECT 1']));
 
     say.next(`${auditor.name} (group warden-admins) reads the record through the audit API`);
-    const auditorToken = await world.oidc.clientCredentialsToken(auditor.clientId, auditor.clientSecret);
+    const auditorToken = await world.oidc.clientCredentialsToken(
+      auditor.clientId,
+      auditor.clientSecret,
+    );
     const forbidden = await apiGet(gateway, '/api/v1/sessions', outsiderToken);
     say.detail(`GET /api/v1/sessions as ${outsider.name} → ${forbidden.status}`);
-    const list = await apiGet<{ sessions: SessionSummary[] }>(gateway, `/api/v1/sessions?identity=${agent.name}`, auditorToken);
-    say.detail(`GET /api/v1/sessions?identity=${agent.name} as ${auditor.name} → ${list.status}, ${list.body.sessions.length} sessions`);
+    const list = await apiGet<{ sessions: SessionSummary[] }>(
+      gateway,
+      `/api/v1/sessions?identity=${agent.name}`,
+      auditorToken,
+    );
+    say.detail(
+      `GET /api/v1/sessions?identity=${agent.name} as ${auditor.name} → ${list.status}, ${list.body.sessions.length} sessions`,
+    );
     for (const summary of [...list.body.sessions].reverse()) {
-      const detail = await apiGet<SessionDetail>(gateway, `/api/v1/sessions/${summary.id}`, auditorToken);
+      const detail = await apiGet<SessionDetail>(
+        gateway,
+        `/api/v1/sessions/${summary.id}`,
+        auditorToken,
+      );
       say.detail('');
       say.detail(renderSessionDetail(detail.body));
     }
-    const denied = await apiGet<{ events: unknown[] }>(gateway, '/api/v1/events?type=authz.denied', auditorToken);
+    const denied = await apiGet<{ events: unknown[] }>(
+      gateway,
+      '/api/v1/events?type=authz.denied',
+      auditorToken,
+    );
     say.detail('');
-    say.detail(`GET /api/v1/events?type=authz.denied → ${denied.body.events.length} event(s): the refused attempt is on the record too`);
+    say.detail(
+      `GET /api/v1/events?type=authz.denied → ${denied.body.events.length} event(s): the refused attempt is on the record too`,
+    );
 
     say.next('The journal is hash-chained: warden verify walks it');
     say.detail(renderVerifyResult(await verifyJournal(gateway.store)));
@@ -184,8 +250,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     if (options.keep) {
       const address = gateway.postgres!.address;
       say.next('Everything stays up. Connect by hand (Ctrl-C here to stop and clean up):');
-      say.detail(`PGPASSWORD='${await world.oidc.clientCredentialsToken(agent.clientId, agent.clientSecret)}' \\`);
-      say.detail(`  psql "host=${address.host} port=${address.port} dbname=pg-prod user=${agent.name} sslmode=disable"`);
+      say.detail(
+        `PGPASSWORD='${await world.oidc.clientCredentialsToken(agent.clientId, agent.clientSecret)}' \\`,
+      );
+      say.detail(
+        `  psql "host=${address.host} port=${address.port} dbname=pg-prod user=${agent.name} sslmode=disable"`,
+      );
       say.detail(`warden sessions list --config ${configPath}`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
@@ -194,6 +264,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     await gateway?.close();
     await world?.close();
     await rm(workDir, { recursive: true, force: true });
-    say.detail('\nCleaned up: PostgreSQL, the provider and Warden stopped; temporary files removed.');
+    say.detail(
+      '\nCleaned up: PostgreSQL, the provider and Warden stopped; temporary files removed.',
+    );
   }
 }
