@@ -6,10 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-// oidc-provider ships no type declarations and @types/oidc-provider is not a dependency: the
-// few members used here are described by OidcProviderModule below.
-// @ts-expect-error TS7016: untyped module, narrowed to OidcProviderModule right after import.
-import * as untypedOidcProvider from 'oidc-provider';
 
 interface ResourceServerInfo {
   scope: string;
@@ -67,7 +63,26 @@ interface OidcProviderModule {
   errors: { InvalidTarget: new (description?: string) => Error };
 }
 
-const { Provider, errors } = untypedOidcProvider as OidcProviderModule;
+/**
+ * oidc-provider ships no type declarations and @types/oidc-provider is not a dependency: the few
+ * members used here are described by OidcProviderModule. Its import prints "Unsupported runtime"
+ * on any Node release older than 22 LTS although it works on Node 20 (the whole suite runs it);
+ * that one line is kept out of the demo's and the tests' output.
+ */
+async function importOidcProvider(): Promise<OidcProviderModule> {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).includes('Unsupported runtime')) warn(...args);
+  };
+  try {
+    // @ts-expect-error TS7016: untyped module, narrowed to OidcProviderModule.
+    return (await import('oidc-provider')) as OidcProviderModule;
+  } finally {
+    console.warn = warn;
+  }
+}
+
+const { Provider, errors } = await importOidcProvider();
 
 // The sandbox issues only self-contained JWT access tokens to statically configured clients, so
 // the provider has nothing to store: lookups find nothing, and a write would be a sandbox bug.
