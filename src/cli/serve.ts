@@ -7,6 +7,14 @@ export async function serve(options: { config?: string }): Promise<number> {
   const logger = createLogger();
   const configPath = resolveConfigPath(options.config);
   const config = await loadConfig(configPath);
+  if (config.identity.providers.length === 0) {
+    logger.warn(
+      'identity.providers is empty: no token can be verified, so every connection is refused',
+    );
+  }
+  if (config.identity.adminGroups.length === 0) {
+    logger.warn('identity.adminGroups is empty: nobody can read the audit API');
+  }
   const gateway = await startGateway(config, logger);
   logger.info(
     {
