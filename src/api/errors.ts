@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AuditQueryError } from '../audit/index.js';
 import type { Logger } from '../log/index.js';
 
 /** Every API error has one shape: `{ error: { code, message } }`. */
@@ -16,13 +17,20 @@ export function createErrorHandler(logger: Logger) {
       const where = error.validationContext ?? 'request';
       const details = error.validation
         .map((issue) => {
+          const params = issue.params as { missingProperty?: string; additionalProperty?: string };
+          if (params.additionalProperty) {
+            return `${where}.${params.additionalProperty}: unknown parameter`;
+          }
           const field =
             issue.instancePath.replace(/^\//, '').replace(/\//g, '.') ||
-            String((issue.params as { missingProperty?: string }).missingProperty ?? '');
+            (params.missingProperty ?? '');
           return `${where}${field ? `.${field}` : ''}: ${issue.message ?? 'is invalid'}`;
         })
         .join('; ');
       return sendError(reply, 400, 'invalid_request', details);
+    }
+    if (error instanceof AuditQueryError) {
+      return sendError(reply, 400, 'invalid_request', error.message);
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return sendError(reply, error.statusCode, 'invalid_request', error.message);

@@ -27,7 +27,9 @@ export interface ApiServer {
 }
 
 export async function buildApi(options: ApiServerOptions): Promise<FastifyInstance> {
-  const app = fastify({ logger: false });
+  // An unknown query parameter is an error, not silently dropped: a misspelt filter must not
+  // return the unfiltered trail as if it were the answer.
+  const app = fastify({ logger: false, ajv: { customOptions: { removeAdditional: false } } });
   await app.register(swagger, {
     openapi: {
       info: { title: 'Warden audit API', version: '1' },
