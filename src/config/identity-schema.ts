@@ -19,23 +19,8 @@ import {
   stringMatching,
   type Read,
 } from './reader.js';
+import { defaultAlgorithms, publicKeyAlgorithms } from './algorithms.js';
 import type { IdentityConfig, ProviderConfig } from './types.js';
-
-/** Public-key JWS algorithms: a token is verified with the provider's published keys only. */
-const defaultAlgorithms = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-];
-/** Also accepted when listed: Ed25519 is EdDSA's fully specified name (RFC 9864). */
-const acceptedAlgorithms = [...defaultAlgorithms, 'Ed25519'];
 
 const providerKeys = [
   'name',
@@ -154,7 +139,7 @@ const algorithm: Read<string> = (value, path, context) => {
         'JWKS, and accepting it lets anyone who has the public key sign tokens',
     );
   } else {
-    return oneOf(acceptedAlgorithms)(value, path, context);
+    return oneOf([...publicKeyAlgorithms])(value, path, context);
   }
   return '';
 };

@@ -3,3 +3,4 @@ export { loadConfig, loadStoreConfig, parseConfig, type ParseConfigOptions } fro
 export { ConfigError, type ConfigIssue } from './errors.js';
 export { isLoopbackHost } from './listen-address.js';
 export type * from './types.js';
+export { defaultAlgorithms, publicKeyAlgorithms } from './algorithms.js';

@@ -23,13 +23,15 @@ export function presetDefaults(preset: 'okta' | 'oidc'): PresetDefaults {
 
 /**
  * Entra puts app roles in `roles` (its `groups` claim holds object ids and overflows past 200
- * groups) and names a client-credentials token's app only in `app_displayname`.
+ * groups) and names a client-credentials token's app only in `app_displayname`. That claim comes
+ * last: a person's token may carry it too (the app they signed in through), and a person is named
+ * by their own `name` first.
  */
 export function entraDefaults(version: EntraTokenVersion): PresetDefaults {
   return {
     groupsClaim: 'roles',
     clientIdClaims: version === 1 ? ['appid'] : ['azp'],
-    nameClaims: ['app_displayname', ...standardNameClaims],
+    nameClaims: [...standardNameClaims, 'app_displayname'],
   };
 }
 

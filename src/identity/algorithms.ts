@@ -1,26 +1,12 @@
-import type { ProviderConfig } from '../config/types.js';
+import { publicKeyAlgorithms, type ProviderConfig } from '../config/index.js';
 import { describeUntrusted, TokenRejectedError } from './errors.js';
 
-// Only public-key signatures prove that the identity provider signed a token. `none` proves
-// nothing, and an HMAC (HS*) token "verified" with a provider's public key was signed by whoever
-// read that public key: both are refused by name, before any key is looked up.
-const asymmetricAlgorithms: ReadonlySet<string> = new Set([
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-]);
+// `none` proves nothing, and an HMAC (HS*) token "verified" with a provider's public key was
+// signed by whoever read that public key: both are refused by name, before any key is looked up.
 
 /** The provider's allow-list, kept to asymmetric algorithms whatever the configuration says. */
 export function acceptedAlgorithms(provider: ProviderConfig): string[] {
-  return provider.algorithms.filter((alg) => asymmetricAlgorithms.has(alg));
+  return provider.algorithms.filter((alg) => publicKeyAlgorithms.has(alg));
 }
 
 /** Refuses `none`, HS* and anything that is not a public-key signature algorithm. */
@@ -40,7 +26,7 @@ export function assertAsymmetricAlgorithm(alg: unknown): asserts alg is string {
       `token algorithm ${alg} is a shared-secret signature; only public-key signatures are accepted`,
     );
   }
-  if (!asymmetricAlgorithms.has(alg)) {
+  if (!publicKeyAlgorithms.has(alg)) {
     throw new TokenRejectedError(
       'disallowed_algorithm',
       `token algorithm ${describeUntrusted(alg)} is not a supported public-key signature algorithm`,

@@ -60,7 +60,7 @@ describe('identity providers', () => {
       issuer: 'https://login.microsoftonline.com/4f1c2e9a-0b7d-4c55-9e8f-2a3b4c5d6e7f/v2.0',
       groupsClaim: 'roles',
       clientIdClaims: ['azp'],
-      nameClaims: ['app_displayname', ...standardNameClaims],
+      nameClaims: [...standardNameClaims, 'app_displayname'],
     });
   });
 
