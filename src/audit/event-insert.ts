@@ -1,10 +1,12 @@
-import { CompiledQuery, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, EventsTable } from '../store/index.js';
 
 // Writing journal rows, the gateway's hot path. Building a multi-row INSERT through Kysely's query
 // builder costs more per row than hashing the event, and the SQL depends only on the number of
-// rows. So the statement is compiled once per row count and reused with new parameters; row
-// counts are powers of two up to MAX_ROWS_PER_INSERT, which keeps the templates few.
+// rows. So the statements are compiled once, one per row count, when the journal opens, and the
+// writer thread prepares each once and runs it with new parameters. Row counts are powers of two
+// up to MAX_ROWS_PER_INSERT, which keeps them few. This file imports Kysely's types only: the
+// writer thread loads it without loading Kysely.
 
 /**
  * Rows per INSERT statement at most: keeps each statement under the bound-parameter limits
@@ -31,11 +33,39 @@ const COLUMNS = Object.keys({
   hash: true,
 } satisfies Record<keyof EventsTable, true>) as (keyof EventsTable)[];
 
-export class EventInserter {
-  readonly #templates = new Map<number, CompiledQuery>();
+/** The INSERT statements' SQL by row count. Plain data: it is handed to the writer thread. */
+export type InsertStatements = Record<number, string>;
 
-  /** Inserts the rows through `db`: the transaction they must be part of. */
-  async insert(db: Kysely<Database>, rows: EventsTable[]): Promise<void> {
+/** Compiles the INSERT for each row count the inserter uses, with the store's own Kysely. */
+export function compileInserts(db: Kysely<Database>): InsertStatements {
+  const placeholder = Object.fromEntries(COLUMNS.map((column) => [column, null]));
+  const statements: InsertStatements = {};
+  for (let rows = 1; rows <= MAX_ROWS_PER_INSERT; rows *= 2) {
+    statements[rows] = db
+      .insertInto('events')
+      .values(Array.from({ length: rows }, () => placeholder as unknown as EventsTable))
+      .compile().sql;
+  }
+  return statements;
+}
+
+/** A prepared statement of the connection the rows go to, run with its parameters. */
+export type PreparedStatement = (parameters: unknown[]) => void;
+
+export class EventInserter {
+  readonly #statements = new Map<number, PreparedStatement>();
+
+  /**
+   * @param sql the statements compileInserts made
+   * @param prepare prepares SQL on the connection that runs it
+   */
+  constructor(
+    private readonly sql: InsertStatements,
+    private readonly prepare: (sql: string) => PreparedStatement,
+  ) {}
+
+  /** Inserts the rows; the caller holds the transaction they must be part of. */
+  insert(rows: EventsTable[]): void {
     let start = 0;
     while (start < rows.length) {
       const count = largestPowerOfTwoUpTo(Math.min(rows.length - start, MAX_ROWS_PER_INSERT));
@@ -44,23 +74,20 @@ export class EventInserter {
         const row = rows[index] as EventsTable;
         for (const column of COLUMNS) parameters.push(row[column]);
       }
-      const { sql } = this.#template(db, count);
-      await db.executeQuery(CompiledQuery.raw(sql, parameters));
+      this.#statement(count)(parameters);
       start += count;
     }
   }
 
-  #template(db: Kysely<Database>, rows: number): CompiledQuery {
-    let template = this.#templates.get(rows);
-    if (template === undefined) {
-      const placeholder = Object.fromEntries(COLUMNS.map((column) => [column, null]));
-      template = db
-        .insertInto('events')
-        .values(Array.from({ length: rows }, () => placeholder as unknown as EventsTable))
-        .compile();
-      this.#templates.set(rows, template);
+  #statement(rows: number): PreparedStatement {
+    let statement = this.#statements.get(rows);
+    if (statement === undefined) {
+      const sql = this.sql[rows];
+      if (sql === undefined) throw new Error(`no INSERT compiled for ${rows} rows`);
+      statement = this.prepare(sql);
+      this.#statements.set(rows, statement);
     }
-    return template;
+    return statement;
   }
 }
 

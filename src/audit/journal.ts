@@ -1,12 +1,20 @@
-import type { Kysely } from 'kysely';
+import { Worker } from 'node:worker_threads';
 import { silentLogger, type Logger } from '../log/index.js';
-import type { Database, EventsTable, Store } from '../store/index.js';
-import { GENESIS_HASH, sealEvent, type SealedEvent } from './chain.js';
+import type { Store } from '../store/index.js';
+import type { UnhashedEvent } from './chain.js';
 import { JournalWriteError } from './errors.js';
 import type { AuditEvent, EventDraft } from './event.js';
 import { newEventId } from './event-id.js';
-import { EventInserter } from './event-insert.js';
-import { eventRow } from './event-row.js';
+import { compileInserts } from './event-insert.js';
+import type {
+  AppendRequest,
+  AppendResult,
+  CommitFailure,
+  FromWriter,
+  ToWriter,
+  WriterData,
+  WriterSql,
+} from './journal-messages.js';
 import { toIsoTime } from './time.js';
 
 /** The append-only, hash-chained record every other part of Warden writes to. */
@@ -23,68 +31,117 @@ export interface JournalOptions {
   logger?: Logger;
 }
 
-interface ChainHead {
-  seq: number;
-  hash: string;
-}
-
-/** A draft with what is fixed when it is handed over: its id, and its time unless it had one. */
-interface StampedDraft {
-  draft: EventDraft;
-  id: string;
-  time: string;
-}
-
-/** One call to append or appendMany: its events commit together or not at all. */
-interface AppendRequest {
-  drafts: StampedDraft[];
+/** A request handed to the writer thread, waiting for its answer. */
+interface PendingAppend {
+  /** The events as they will be returned; the writer's answer completes their chain fields. */
+  events: UnhashedEvent[];
   resolve(events: AuditEvent[]): void;
   reject(error: JournalWriteError): void;
 }
 
-/** A request whose events have been given their place in the chain, ready to be written. */
-interface SealedRequest {
-  request: AppendRequest;
-  events: AuditEvent[];
-  rows: EventsTable[];
+/**
+ * The writer thread's script. In a build it is the compiled journal-worker.js next to this
+ * module. Under vitest this module is the TypeScript source (src/audit/journal.ts), and Node 20
+ * cannot start a worker thread from a .ts file (vitest's transform does not reach into worker
+ * threads either), so the compiled worker in dist/ is used: `npm test` builds first.
+ */
+function writerScript(): URL {
+  return import.meta.url.endsWith('.ts')
+    ? new URL('../../dist/audit/journal-worker.js', import.meta.url)
+    : new URL('./journal-worker.js', import.meta.url);
 }
 
 /**
- * Opens the journal of a store. One journal (one process) writes to a store: the chain head is
- * kept in memory, and a second writer would be refused by the unique `seq`, not chained.
+ * Opens the journal of a store. One journal (one process) writes to a store: its writer thread
+ * holds the chain head, and a second writer would be refused by the unique `seq`, not chained.
  */
 export async function openJournal(store: Store, options: JournalOptions = {}): Promise<Journal> {
-  const last = await store.db
+  const logger = options.logger ?? silentLogger();
+  const chainHead = store.db
     .selectFrom('events')
     .select(['seq', 'hash'])
     .orderBy('seq', 'desc')
     .limit(1)
-    .executeTakeFirst();
-  const head = last ? { seq: Number(last.seq), hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
-  return new GroupCommitJournal(store.db, head, options.logger ?? silentLogger());
+    .compile();
+  const sql: WriterSql = {
+    chainHead: { sql: chainHead.sql, parameters: chainHead.parameters },
+    inserts: compileInserts(store.db),
+  };
+  const worker = new Worker(writerScript(), {
+    workerData: { store: store.spec, sql } satisfies WriterData,
+  });
+  try {
+    await writerReady(worker);
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  return new WorkerJournal(worker, logger);
+}
+
+function writerReady(worker: Worker): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (reason: string) => {
+      cleanup();
+      reject(new Error(`audit journal: cannot open the journal writer: ${reason}`));
+    };
+    const onMessage = (message: FromWriter) => {
+      if (message.kind === 'ready') {
+        cleanup();
+        resolve();
+      } else if (message.kind === 'failed') {
+        fail(message.message);
+      }
+    };
+    const onError = (error: Error) => fail(error.message);
+    const onExit = (code: number) => fail(`the writer thread exited (code ${code})`);
+    const cleanup = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
 }
 
 /**
- * Group commit: appends made in the same event-loop turn, and those arriving while a commit is
- * running, are written in one transaction. A statement proxied by the gateway waits for its
- * event to commit, so the cost of a commit is shared by every session appending at that moment
- * instead of being paid by each.
+ * The journal as the rest of the process sees it. Appends are stamped (id, time) and shaped here,
+ * handed to the writer thread once per event-loop turn in one message, and resolved when the
+ * writer reports their group commit. The writer thread seals and commits (see journal-writer.ts),
+ * so the main thread, which proxies every session, spends little more than a structured clone
+ * per event on the journal.
+ *
+ * Group commit: the writer commits everything that reached it while its previous commit ran in
+ * one transaction, so the cost of a commit is shared by every session appending at that moment.
  */
-class GroupCommitJournal implements Journal {
-  readonly #db: Kysely<Database>;
+class WorkerJournal implements Journal {
+  readonly #worker: Worker;
   readonly #logger: Logger;
-  readonly #inserter = new EventInserter();
-  /** The last committed event: a failed commit leaves it where it was. */
-  #head: ChainHead;
-  #queue: AppendRequest[] = [];
-  #drainScheduled = false;
-  #draining: Promise<void> | null = null;
+  #nextId = 1;
+  /** Requests made in this event-loop turn, posted together at its end. */
+  #outgoing: AppendRequest[] = [];
+  #flushScheduled = false;
+  /** Requests handed over (or about to be), by id. */
+  readonly #pending = new Map<number, PendingAppend>();
   #closed = false;
+  #closing: Promise<void> | null = null;
+  /** Set when the writer thread stopped unexpectedly: every later append is refused. */
+  #stopped: string | null = null;
+  #whenIdle: (() => void) | null = null;
 
-  constructor(db: Kysely<Database>, head: ChainHead, logger: Logger) {
-    this.#db = db;
-    this.#head = head;
+  constructor(worker: Worker, logger: Logger) {
+    this.#worker = worker;
     this.#logger = logger;
+    worker.on('message', (message: FromWriter) => this.#onMessage(message));
+    worker.on('error', (error) => this.#onStopped(`the writer thread failed: ${error.message}`));
+    worker.on('exit', (code) => {
+      if (!this.#closed || this.#pending.size > 0)
+        this.#onStopped(`the writer thread exited (code ${code})`);
+    });
+    // An idle journal does not keep the process alive; one with appends in flight does.
+    worker.unref();
   }
 
   async append(draft: EventDraft): Promise<AuditEvent> {
@@ -96,157 +153,201 @@ class GroupCommitJournal implements Journal {
     if (this.#closed) {
       return Promise.reject(new JournalWriteError('audit journal is closed'));
     }
+    if (this.#stopped !== null) {
+      return Promise.reject(new JournalWriteError(`audit journal: ${this.#stopped}`));
+    }
     if (drafts.length === 0) return Promise.resolve([]);
-    let stamped: StampedDraft[];
+    let events: UnhashedEvent[];
     try {
-      stamped = drafts.map(stampDraft);
+      events = drafts.map(shapeEvent);
     } catch (error) {
       return Promise.reject(error);
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ drafts: stamped, resolve, reject });
-      this.#scheduleDrain();
+      const id = this.#nextId++;
+      if (this.#pending.size === 0) this.#worker.ref();
+      this.#pending.set(id, { events, resolve, reject });
+      this.#outgoing.push({ id, events });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.#flush());
+      }
     });
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#closed = true;
-    await this.#drain();
+    this.#closing ??= this.#shutDown();
+    return this.#closing;
   }
 
-  /** Lets the rest of this event-loop turn add to the batch before it is written. */
-  #scheduleDrain(): void {
-    if (this.#drainScheduled || this.#draining) return;
-    this.#drainScheduled = true;
-    setImmediate(() => {
-      this.#drainScheduled = false;
-      void this.#drain();
-    });
+  async #shutDown(): Promise<void> {
+    this.#flush();
+    if (this.#pending.size > 0) {
+      await new Promise<void>((resolve) => (this.#whenIdle = resolve));
+    }
+    if (this.#stopped !== null) return;
+    const exited = new Promise((resolve) => this.#worker.once('exit', resolve));
+    // Until the writer has closed its connection, the process must not end.
+    this.#worker.ref();
+    this.#post({ kind: 'close' });
+    await exited;
   }
 
-  /** Commits batches until the queue is empty; appends made meanwhile form the next batch. */
-  #drain(): Promise<void> {
-    if (this.#draining) return this.#draining;
-    if (this.#queue.length === 0) return Promise.resolve();
-    this.#draining = (async () => {
-      while (this.#queue.length > 0) {
-        const batch = this.#queue;
-        this.#queue = [];
-        await this.#commit(batch);
-      }
-      // Cleared in the same synchronous step as the emptiness check above, so an append can
-      // never find the queue being drained by a loop that has already decided to stop.
-      this.#draining = null;
-    })();
-    return this.#draining;
-  }
-
-  /** Writes one batch in one transaction and settles its requests; never throws. */
-  async #commit(batch: AppendRequest[]): Promise<void> {
-    const sealed: SealedRequest[] = [];
-    let head = this.#head;
-    for (const request of batch) {
-      try {
-        const next = sealRequest(request, head);
-        sealed.push(next);
-        head = chainHeadAfter(next, head);
-      } catch (error) {
-        request.reject(
-          new JournalWriteError(`audit event cannot be recorded: ${(error as Error).message}`, {
-            cause: error,
-          }),
-        );
+  /** Hands this turn's requests to the writer in one message. */
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#outgoing.length === 0) return;
+    const requests = this.#outgoing;
+    this.#outgoing = [];
+    try {
+      this.#post({ kind: 'append', requests });
+    } catch {
+      // Something in an event cannot cross to the writer thread (structured clone refuses, say,
+      // a function). Hand the requests over one by one so that only the culprits are refused.
+      for (const request of requests) {
+        try {
+          this.#post({ kind: 'append', requests: [request] });
+        } catch (error) {
+          this.#settle({
+            id: request.id,
+            ok: false,
+            stage: 'seal',
+            message: (error as Error).message,
+            code: null,
+          });
+        }
       }
     }
-    if (sealed.length === 0) return;
+  }
 
-    const rows = sealed.flatMap((entry) => entry.rows);
-    try {
-      await this.#insert(rows);
-    } catch (error) {
-      const reason = (error as Error).message;
-      this.#logger.error(
-        { err: error, events: rows.length, firstSeq: this.#head.seq + 1 },
-        'audit journal: commit failed, the batch is refused',
+  #post(message: ToWriter): void {
+    this.#worker.postMessage(message);
+  }
+
+  #onMessage(message: FromWriter): void {
+    switch (message.kind) {
+      case 'results':
+        if (message.failure !== null) this.#logCommitFailure(message.failure);
+        for (const result of message.results) this.#settle(result);
+        return;
+      case 'log':
+        this.#logger[message.level](message.fields, message.message);
+        return;
+      default:
+        return;
+    }
+  }
+
+  #settle(result: AppendResult): void {
+    const pending = this.#pending.get(result.id);
+    if (pending === undefined) return;
+    this.#pending.delete(result.id);
+    if (result.ok) {
+      pending.resolve(chained(pending.events, result.firstSeq, result.prevHash, result.hashes));
+    } else if (result.stage === 'seal') {
+      pending.reject(
+        new JournalWriteError(`audit event cannot be recorded: ${result.message}`, {
+          cause: driverError(result.message, result.code),
+        }),
       );
-      const failure = new JournalWriteError(`audit journal: commit failed: ${reason}`, {
-        cause: error,
-      });
-      for (const entry of sealed) entry.request.reject(failure);
-      return;
+    } else {
+      pending.reject(
+        new JournalWriteError(`audit journal: commit failed: ${result.message}`, {
+          cause: driverError(result.message, result.code),
+        }),
+      );
     }
-    this.#head = head;
-    for (const entry of sealed) entry.request.resolve(entry.events);
+    if (this.#pending.size === 0) this.#becameIdle();
   }
 
-  async #insert(rows: EventsTable[]): Promise<void> {
-    const transaction = await this.#db.startTransaction().execute();
-    try {
-      await this.#inserter.insert(transaction, rows);
-      await transaction.commit().execute();
-    } catch (error) {
-      // The rollback's own failure (e.g. SQLite already rolled back) matters less than the cause.
-      await transaction
-        .rollback()
-        .execute()
-        .catch((rollbackError: unknown) =>
-          this.#logger.warn({ err: rollbackError }, 'audit journal: rollback failed'),
-        );
-      throw error;
-    }
+  #becameIdle(): void {
+    this.#worker.unref();
+    const wake = this.#whenIdle;
+    this.#whenIdle = null;
+    wake?.();
+  }
+
+  #logCommitFailure(failure: CommitFailure): void {
+    this.#logger.error(
+      {
+        err: driverError(failure.message, failure.code),
+        events: failure.events,
+        firstSeq: failure.firstSeq,
+      },
+      'audit journal: commit failed, the batch is refused',
+    );
+  }
+
+  /** The writer thread is gone: whatever it had not answered is refused, and so is what follows. */
+  #onStopped(reason: string): void {
+    if (this.#stopped !== null) return;
+    this.#stopped = reason;
+    this.#logger.error({ reason }, 'audit journal: the writer stopped, appends are refused');
+    this.#outgoing = [];
+    const failure = new JournalWriteError(`audit journal: ${reason}`);
+    for (const pending of this.#pending.values()) pending.reject(failure);
+    this.#pending.clear();
+    this.#becameIdle();
   }
 }
 
-function stampDraft(draft: EventDraft): StampedDraft {
+/**
+ * The event a draft becomes: stamped with its id and time (unless it had one), and every absent
+ * optional field null (a stable shape). `seq` and `prevHash` are placeholders until the writer
+ * gives the event its place in the chain.
+ */
+function shapeEvent(draft: EventDraft): UnhashedEvent {
   const time = draft.time === undefined ? new Date().toISOString() : toIsoTime(draft.time);
   if (time === null) {
     throw new JournalWriteError(`event time: expected an ISO 8601 time, got "${draft.time}"`);
   }
-  return { draft, id: newEventId(), time };
-}
-
-function sealRequest(request: AppendRequest, head: ChainHead): SealedRequest {
-  const events: AuditEvent[] = [];
-  const rows: EventsTable[] = [];
-  let { seq, hash } = head;
-  for (const stamped of request.drafts) {
-    seq += 1;
-    const { event, body } = chainDraft(stamped, seq, hash);
-    hash = event.hash;
-    events.push(event);
-    rows.push(eventRow(event, body));
-  }
-  return { request, events, rows };
-}
-
-function chainHeadAfter(sealed: SealedRequest, head: ChainHead): ChainHead {
-  const last = sealed.events.at(-1);
-  return last ? { seq: last.seq, hash: last.hash } : head;
-}
-
-/** The complete event: every absent optional field null (a stable shape), then chained. */
-function chainDraft(stamped: StampedDraft, seq: number, prevHash: string): SealedEvent {
   // A draft spread from an existing event carries that event's chain fields. id, seq, time and
   // prevHash are overwritten below; hash must not reach the content being hashed.
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  const { hash: _staleHash, ...draft } = stamped.draft as EventDraft & { hash?: unknown };
-  return sealEvent({
+  const fields = 'hash' in draft ? withoutHash(draft) : draft;
+  return {
     // Fields added to AuditEvent later pass through as the producer gave them.
-    ...draft,
-    id: stamped.id,
-    seq,
-    time: stamped.time,
-    type: draft.type,
-    actor: draft.actor ?? null,
-    source: draft.source ?? null,
-    connection: draft.connection ?? null,
-    sessionId: draft.sessionId ?? null,
-    authorization: draft.authorization ?? null,
-    request: draft.request ?? null,
-    response: draft.response ?? null,
-    outcome: draft.outcome ?? null,
-    raw: draft.raw ?? null,
-    totals: draft.totals ?? null,
-    prevHash,
+    ...fields,
+    id: newEventId(),
+    seq: 0,
+    time,
+    type: fields.type,
+    actor: fields.actor ?? null,
+    source: fields.source ?? null,
+    connection: fields.connection ?? null,
+    sessionId: fields.sessionId ?? null,
+    authorization: fields.authorization ?? null,
+    request: fields.request ?? null,
+    response: fields.response ?? null,
+    outcome: fields.outcome ?? null,
+    raw: fields.raw ?? null,
+    totals: fields.totals ?? null,
+    prevHash: '',
+  };
+}
+
+function withoutHash(draft: EventDraft): EventDraft {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { hash: _staleHash, ...rest } = draft as EventDraft & { hash?: unknown };
+  return rest;
+}
+
+/** Completes the events with their place in the chain and their hashes, as the writer sealed them. */
+function chained(
+  events: UnhashedEvent[],
+  firstSeq: number,
+  prevHash: string,
+  hashes: string[],
+): AuditEvent[] {
+  let previous = prevHash;
+  return events.map((unhashed, index) => {
+    const hash = hashes[index] as string;
+    const event = Object.assign(unhashed, { seq: firstSeq + index, prevHash: previous, hash });
+    previous = hash;
+    return event;
   });
+}
+
+function driverError(message: string, code: string | null): Error {
+  return Object.assign(new Error(message), code === null ? {} : { code });
 }

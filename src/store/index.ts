@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Migrator, type Kysely } from 'kysely';
 import type { StoreConfig } from '../config/types.js';
 import type { StoreDialect } from './dialect.js';
@@ -13,7 +14,21 @@ export type { StoreDialect } from './dialect.js';
 export interface Store {
   db: Kysely<Database>;
   dialect: StoreDialect;
+  /** How to open another connection to this store, e.g. from the journal's writer thread. */
+  spec: StoreSpec;
   close(): Promise<void>;
+}
+
+/**
+ * Where a store lives and how its connections are set up. Plain data: it is handed to worker
+ * threads, which open connections of their own (with openSqliteDatabase of sqlite-connection.ts).
+ */
+export interface StoreSpec {
+  dialect: StoreDialect;
+  /** For SQLite: the database file, absolute (a worker must not depend on the cwd). */
+  path: string;
+  synchronous: StoreConfig['synchronous'];
+  busyTimeoutMs: number;
 }
 
 export interface OpenStoreOptions {
@@ -27,17 +42,20 @@ export async function openStore(
   options: OpenStoreOptions = {},
 ): Promise<Store> {
   const location = parseStoreUrl(config.url);
-  const db = openSqlite(location.path, {
+  const spec: StoreSpec = {
+    dialect: location.dialect,
+    path: resolve(location.path),
     synchronous: config.synchronous,
     busyTimeoutMs: options.busyTimeoutMs ?? 5000,
-  });
+  };
+  const db = openSqlite(spec.path, spec);
   try {
     await migrate(db, location.dialect);
   } catch (error) {
     await db.destroy();
     throw error;
   }
-  return { db, dialect: location.dialect, close: () => db.destroy() };
+  return { db, dialect: location.dialect, spec, close: () => db.destroy() };
 }
 
 async function migrate(db: Kysely<Database>, dialect: StoreDialect): Promise<void> {

@@ -1,51 +1,13 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import type { StoreConfig } from '../config/types.js';
 import type { Database } from './schema.js';
+import { openSqliteDatabase, type SqliteOptions } from './sqlite-connection.js';
 import { withStatementCache } from './statement-cache.js';
 
-export interface SqliteOptions {
-  synchronous: StoreConfig['synchronous'];
-  /** How long a write waits for another connection's lock before failing with SQLITE_BUSY. */
-  busyTimeoutMs: number;
-}
-
-const synchronousPragma: Record<StoreConfig['synchronous'], string> = {
-  normal: 'NORMAL',
-  full: 'FULL',
-};
+export type { SqliteOptions } from './sqlite-connection.js';
 
 /** Opens (creating it and its directory if needed) a SQLite database file for Kysely. */
 export function openSqlite(path: string, options: SqliteOptions): Kysely<Database> {
-  const synchronous = synchronousPragma[options.synchronous];
-  if (synchronous === undefined) {
-    throw new Error(`store.synchronous: expected normal or full, got "${options.synchronous}"`);
-  }
-  let database: BetterSqlite3.Database;
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    // `timeout` is SQLite's busy_timeout.
-    database = new BetterSqlite3(path, { timeout: options.busyTimeoutMs });
-  } catch (error) {
-    throw new Error(`store: cannot open SQLite database "${path}": ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  // WAL lets other processes (`warden verify`, `warden sessions`) read while the gateway writes,
-  // and turns a commit into one sequential write. `normal` syncs at checkpoints only: committed
-  // events survive a crash of the process; `full` syncs every commit and also survives a power
-  // loss.
-  const journalMode: unknown = database.pragma('journal_mode = WAL', { simple: true });
-  if (journalMode !== 'wal') {
-    database.close();
-    throw new Error(
-      `store: SQLite database "${path}" cannot use WAL mode (got ${String(journalMode)})`,
-    );
-  }
-  database.pragma(`synchronous = ${synchronous}`);
   return new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(database) }),
+    dialect: new SqliteDialect({ database: withStatementCache(openSqliteDatabase(path, options)) }),
   });
 }

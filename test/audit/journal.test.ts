@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   GENESIS_HASH,
@@ -11,42 +10,9 @@ import {
   verifyJournal,
   type AuditEvent,
 } from '../../src/audit/index.js';
-import type { Database, Store } from '../../src/store/index.js';
-import { openTempStore, queryDraft, type TempStore } from './fixtures.js';
+import { committedTransactions, openTempStore, queryDraft, type TempStore } from './fixtures.js';
 
 const canonicalize = createRequire(import.meta.url)('canonicalize') as (input: unknown) => string;
-
-/**
- * SQLite as the store uses it, counting the transactions begun: what group commit is about.
- * `beginDelayMs` makes each commit take that long, so that appends can arrive while one runs.
- */
-class TransactionCountingDialect extends SqliteDialect {
-  transactions = 0;
-
-  constructor(
-    path: string,
-    private readonly beginDelayMs = 0,
-  ) {
-    super({ database: new BetterSqlite3(path) });
-  }
-
-  override createDriver(): Driver {
-    const driver = super.createDriver();
-    const begin = driver.beginTransaction.bind(driver);
-    driver.beginTransaction = async (connection: DatabaseConnection, settings) => {
-      this.transactions += 1;
-      if (this.beginDelayMs > 0) await sleep(this.beginDelayMs);
-      return begin(connection, settings);
-    };
-    return driver;
-  }
-}
-
-/** The migrated store at `path`, opened through a transaction-counting dialect. */
-function countingStore(dialect: TransactionCountingDialect): Store {
-  const db = new Kysely<Database>({ dialect });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
-}
 
 function expectedHash(event: AuditEvent): string {
   const unhashed: Partial<AuditEvent> = { ...event };
@@ -140,10 +106,9 @@ describe('journal', () => {
   });
 
   it('commits appends made in the same turn in one transaction, each resolving after it', async () => {
-    const { path } = await temp();
-    const dialect = new TransactionCountingDialect(path);
-    const store = countingStore(dialect);
+    const { store, path } = await temp();
     const journal = await openJournal(store);
+    const transactionsBefore = committedTransactions(path);
     const observer = new BetterSqlite3(path, { readonly: true });
     const committedRows = () =>
       (observer.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
@@ -153,7 +118,7 @@ describe('journal', () => {
     );
     const results = await Promise.all(appends);
 
-    expect(dialect.transactions).toBe(1);
+    expect(committedTransactions(path) - transactionsBefore).toBe(1);
     // Another connection already sees all 200 rows when any of the promises resolves.
     expect(results.every((result) => result.visible === 200)).toBe(true);
     const events = results.map((result) => result.event);
@@ -163,17 +128,20 @@ describe('journal', () => {
     }
     observer.close();
     await journal.close();
-    await store.close();
   });
 
   it('gathers appends arriving while a commit runs into the next transaction', async () => {
-    const { path } = await temp();
-    const dialect = new TransactionCountingDialect(path, 200);
-    const store = countingStore(dialect);
+    const { store, path } = await temp();
     const journal = await openJournal(store);
+    const transactionsBefore = committedTransactions(path);
 
+    // Another connection holds the write lock for 200 ms: the first commit waits for it (within
+    // the busy timeout) while the other appends arrive.
+    const locker = new BetterSqlite3(path);
+    locker.exec('BEGIN IMMEDIATE');
+    const unlocked = sleep(200).then(() => locker.exec('ROLLBACK'));
     const first = journal.append(queryDraft(1));
-    // Each of these runs in its own event-loop turn while the first commit is still running.
+    // Each of these runs in its own event-loop turn while the first commit is still waiting.
     const arriving = [5, 10, 15, 20].map((delay, i) =>
       sleep(delay).then(() =>
         i === 3
@@ -184,10 +152,11 @@ describe('journal', () => {
     expect((await first).seq).toBe(1);
     const later = (await Promise.all(arriving)).flat();
     expect(later.map((event) => event.seq)).toEqual([2, 3, 4, 5, 6]);
-    expect(dialect.transactions).toBe(2);
+    await unlocked;
+    locker.close();
+    expect(committedTransactions(path) - transactionsBefore).toBe(2);
     await journal.close();
     expect(await verifyJournal(store)).toEqual({ ok: true, events: 6, lastSeq: 6 });
-    await store.close();
   });
 
   it('appendMany commits its drafts together, in order', async () => {
@@ -210,6 +179,21 @@ describe('journal', () => {
     ]);
     const after = journal.append(queryDraft(4));
     await expect(bad).rejects.toBeInstanceOf(JournalWriteError);
+    expect((await good).seq).toBe(1);
+    expect((await after).seq).toBe(2);
+    await journal.close();
+    expect(await verifyJournal(store)).toEqual({ ok: true, events: 2, lastSeq: 2 });
+  });
+
+  it('refuses an event that cannot cross to the writer thread without failing the rest', async () => {
+    const { store } = await temp();
+    const journal = await openJournal(store);
+    const good = journal.append(queryDraft(1));
+    // Structured clone cannot carry a function: only the request holding one is refused.
+    const bad = journal.append({ ...queryDraft(2), raw: { callback: () => 1 } });
+    const after = journal.append(queryDraft(3));
+    await expect(bad).rejects.toBeInstanceOf(JournalWriteError);
+    await expect(bad).rejects.toThrow(/audit event cannot be recorded: .*could not be cloned/);
     expect((await good).seq).toBe(1);
     expect((await after).seq).toBe(2);
     await journal.close();

@@ -1,0 +1,82 @@
+// What the journal (main thread) and its writer thread say to each other. Everything here crosses
+// a thread boundary by structured clone: plain data only.
+import type { StoreSpec } from '../store/index.js';
+import type { UnhashedEvent } from './chain.js';
+import type { InsertStatements } from './event-insert.js';
+
+/** What the writer thread is started with. */
+export interface WriterData {
+  store: StoreSpec;
+  /** Its SQL, compiled by the store's Kysely on the main thread (the writer does not load Kysely). */
+  sql: WriterSql;
+}
+
+export interface WriterSql {
+  /** Selects `seq` and `hash` of the last event: the chain head. */
+  chainHead: { sql: string; parameters: readonly unknown[] };
+  inserts: InsertStatements;
+}
+
+/** One call to append or appendMany: its events are committed together or not at all. */
+export interface AppendRequest {
+  /** Chosen by the journal; the writer answers with it. */
+  id: number;
+  /**
+   * Complete events but for their place in the chain: `seq` and `prevHash` are placeholders the
+   * writer fills in, and the hash is what the writer computes.
+   */
+  events: UnhashedEvent[];
+}
+
+export type ToWriter =
+  /** Requests handed over in one event-loop turn of the main thread, in order. */
+  | { kind: 'append'; requests: AppendRequest[] }
+  /** Close the connection and stop; sent once every request has been answered. */
+  | { kind: 'close' };
+
+/** A group commit that failed: every request in it is refused. */
+export interface CommitFailure {
+  message: string;
+  code: string | null;
+  /** Events in the refused batch. */
+  events: number;
+  /** The seq the first of them would have had. */
+  firstSeq: number;
+}
+
+/** The writer's answer to one request. */
+export type AppendResult =
+  | {
+      id: number;
+      ok: true;
+      /** The seq of the request's first event; the others follow without gaps. */
+      firstSeq: number;
+      /** The hash of the event before the first (the chain head the request was written after). */
+      prevHash: string;
+      /** Each event's hash, in order. */
+      hashes: string[];
+    }
+  | {
+      id: number;
+      ok: false;
+      /** `seal`: this request's events could not be serialized; `commit`: the batch failed. */
+      stage: 'seal' | 'commit';
+      message: string;
+      /** The driver's error code (e.g. SQLITE_BUSY), when there is one. */
+      code: string | null;
+    };
+
+export type FromWriter =
+  /** The connection is open and the chain head read: appends can be taken. */
+  | { kind: 'ready' }
+  /** The writer could not start. */
+  | { kind: 'failed'; message: string }
+  /** The answers to the requests of one group commit, in the order they were sent. */
+  | { kind: 'results'; results: AppendResult[]; failure: CommitFailure | null }
+  /** Something the journal's logger should say (the writer thread has no logger of its own). */
+  | {
+      kind: 'log';
+      level: 'error' | 'warn';
+      message: string;
+      fields: Record<string, unknown>;
+    };
