@@ -7,7 +7,7 @@ import type { Database } from './schema.js';
 import { openSqlite } from './sqlite.js';
 import { parseStoreUrl } from './url.js';
 
-export type { Database, EventsTable } from './schema.js';
+export { TYPES_WITHOUT_TYPE_INDEX, type Database, type EventsTable } from './schema.js';
 export type { StoreDialect } from './dialect.js';
 
 /** The database behind the journal and everything else Warden keeps. */

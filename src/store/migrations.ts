@@ -1,4 +1,4 @@
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { StoreDialect } from './dialect.js';
 
 // Versioned schema changes, applied in name order at open and recorded by Kysely's Migrator.
@@ -42,6 +42,52 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
             .execute();
         }
         await db.schema.createIndex('events_time').on('events').column('time').execute();
+      },
+    },
+    '0002_events_indexes_for_readers': {
+      // Every index of the events table is paid for by every append (a b-tree insert, and pages
+      // written to the WAL at each commit); statement events (db.query.start, db.query) are
+      // nearly all of the appends and only need to be found by session. So the indexes keep
+      // what the readers ask (see test/audit/query-plans.test.ts) and leave statement rows out
+      // wherever a reader does not need them:
+      // - a session's events: (session_id, seq), over every row (kept from 0001);
+      // - sessions listed (by identity, connection, time): a partial index over session.start;
+      // - a session's end: a partial index over session.end;
+      // - events by type: (type, seq) over every type but the statement events. A listing of
+      //   those scans in seq order instead, which is cheap because they are most rows; a query
+      //   for another type names the excluded types (literally) so that SQLite can use it.
+      // `events_time` served no reader (listing events since a time scans in seq order).
+      // The unique index on `id` stays: ids come from the journal (UUIDv7), but they are the
+      // dedupe key everywhere, and the database refusing a duplicate costs about 1 µs a row.
+      async up(db: Kysely<unknown>): Promise<void> {
+        for (const index of [
+          'events_type_seq',
+          'events_actor_subject_seq',
+          'events_connection_name_seq',
+          'events_time',
+        ]) {
+          await db.schema.dropIndex(index).execute();
+        }
+        await db.schema
+          .createIndex('events_type_seq')
+          .on('events')
+          .columns(['type', 'seq'])
+          .where(sql.ref('type'), 'not in', sql`('db.query.start', 'db.query')`)
+          .execute();
+        // Covering the filters: a listing walks session.start rows newest first and reads the
+        // body of those that match only.
+        await db.schema
+          .createIndex('events_session_start')
+          .on('events')
+          .columns(['seq', 'actor_subject', 'actor_name', 'connection_name', 'time'])
+          .where(sql.ref('type'), '=', 'session.start')
+          .execute();
+        await db.schema
+          .createIndex('events_session_end')
+          .on('events')
+          .column('session_id')
+          .where(sql.ref('type'), '=', 'session.end')
+          .execute();
       },
     },
   };

@@ -1,9 +1,11 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.js';
+import { migrationProvider } from '../../src/store/migrations.js';
+import { openSqlite } from '../../src/store/sqlite.js';
 
 describe('openStore', () => {
   const dirs: string[] = [];
@@ -74,18 +76,48 @@ describe('openStore', () => {
     const migrations = await sql<{ name: string }>`SELECT name FROM kysely_migration`.execute(
       again.db,
     );
-    expect(migrations.rows.map((row) => row.name)).toEqual(['0001_events']);
+    expect(migrations.rows.map((row) => row.name)).toEqual([
+      '0001_events',
+      '0002_events_indexes_for_readers',
+    ]);
     expect(await again.db.selectFrom('events').select('seq').execute()).toEqual([{ seq: 1 }]);
     const indexes = await sql<{ name: string }>`
       SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL
     `.execute(again.db);
     expect(indexes.rows.map((row) => row.name).sort()).toEqual([
-      'events_actor_subject_seq',
-      'events_connection_name_seq',
+      'events_session_end',
       'events_session_id_seq',
-      'events_time',
+      'events_session_start',
       'events_type_seq',
     ]);
+  });
+
+  it('brings a journal written under migration 0001 up to date, its events intact', async () => {
+    const path = join(tempDir(), 'warden.db');
+    const old = openSqlite(path, { synchronous: 'normal', busyTimeoutMs: 5000 });
+    const migrator = new Migrator({ db: old, provider: migrationProvider('sqlite') });
+    expect((await migrator.migrateTo('0001_events')).error).toBeUndefined();
+    await sql`INSERT INTO events VALUES
+      (1, 'a', '2026-01-05T09:00:00.000Z', 'session.start', 's', 'sub', 'name', 'pg', 'success', '{}', '0', 'h1'),
+      (2, 'b', '2026-01-05T09:00:01.000Z', 'db.query', 's', 'sub', 'name', 'pg', 'success', '{}', 'h1', 'h2')
+    `.execute(old);
+    await old.destroy();
+
+    const store = await open(`sqlite:${path}`);
+    const rows = await store.db
+      .selectFrom('events')
+      .select(['seq', 'type'])
+      .orderBy('seq')
+      .execute();
+    expect(rows).toEqual([
+      { seq: 1, type: 'session.start' },
+      { seq: 2, type: 'db.query' },
+    ]);
+    // The partial indexes hold the rows they cover.
+    const { rows: starts } = await sql<{ seq: number }>`
+      SELECT seq FROM events INDEXED BY events_session_start WHERE type = 'session.start'
+    `.execute(store.db);
+    expect(starts).toEqual([{ seq: 1 }]);
   });
 
   it.each([

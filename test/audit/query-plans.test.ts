@@ -1,0 +1,130 @@
+// The readers' queries must find their rows through indexes, whatever the journal's size: each
+// query the readers send is captured from Kysely's log and run through EXPLAIN QUERY PLAN.
+import { Kysely, SqliteDialect, type LogEvent } from 'kysely';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuditReader, openJournal, type AuditReader } from '../../src/audit/index.js';
+import type { Database, Store } from '../../src/store/index.js';
+import { analyst, openTempStore, sessionDrafts, type TempStore } from './fixtures.js';
+
+interface Captured {
+  sql: string;
+  parameters: readonly unknown[];
+}
+
+describe('reader query plans', () => {
+  let temp: TempStore;
+  let database: BetterSqlite3.Database;
+  let captured: Captured[] = [];
+  let reader: AuditReader;
+  let secondPage: string | null = null;
+
+  beforeAll(async () => {
+    temp = await openTempStore();
+    // Sessions with and without an end, so that the readers run their follow-up queries too.
+    const journal = await openJournal(temp.store);
+    const ended = sessionDrafts({ sessionId: 's-1', startedAt: '2026-01-05T09:00:00.000Z' });
+    const running = sessionDrafts({ sessionId: 's-2', actor: analyst });
+    await journal.appendMany([
+      ended.start(),
+      ended.statementStart(1, 'SELECT 1'),
+      ended.statementResult(1, 'SELECT 1'),
+      running.start(),
+      running.statementStart(1, 'SELECT 2'),
+      ended.end({ statements: 1, errors: 0 }),
+      { type: 'authz.denied', actor: analyst },
+    ]);
+    await journal.close();
+    database = new BetterSqlite3(temp.path);
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database }),
+      log: (event: LogEvent) => {
+        if (event.level === 'query') {
+          captured.push({ sql: event.query.sql, parameters: event.query.parameters });
+        }
+      },
+    });
+    reader = createAuditReader({ ...temp.store, db } satisfies Store);
+    secondPage = (await reader.listSessions({ limit: 1 })).nextCursor;
+  });
+
+  afterAll(async () => {
+    database.close();
+    await temp.cleanup();
+  });
+
+  /** The plan of every query `read` sends, one line per query. */
+  async function plans(read: () => Promise<unknown>): Promise<string[]> {
+    captured = [];
+    await read();
+    return captured.map(({ sql, parameters }) =>
+      (
+        database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(parameters as unknown[])) as {
+          detail: string;
+        }[]
+      )
+        .map((row) => row.detail)
+        .join('; '),
+    );
+  }
+
+  const sessionQueries = [
+    'SCAN events USING INDEX events_session_start',
+    'SEARCH events USING INDEX events_session_end (session_id=?)',
+    'SEARCH events USING INDEX events_session_id_seq (session_id=?)',
+  ];
+
+  const endedOnly = sessionQueries.slice(0, 2);
+
+  // Each case: the queries' plans in the order the reader sends them, as SQLite words them.
+  const cases: [string, (reader: AuditReader) => Promise<unknown>, string[]][] = [
+    ['sessions', (r) => r.listSessions(), sessionQueries],
+    // s-1 only, whose session.end carries its totals: nothing to count.
+    ['sessions by identity', (r) => r.listSessions({ identity: 'billing-agent' }), endedOnly],
+    ['sessions by connection', (r) => r.listSessions({ connection: 'pg-prod' }), sessionQueries],
+    ['sessions since', (r) => r.listSessions({ since: '2026-01-05T09:00:00Z' }), sessionQueries],
+    ['sessions until', (r) => r.listSessions({ until: '2026-01-05T10:00:00Z' }), endedOnly],
+    [
+      'sessions after a cursor',
+      (r) => r.listSessions({ limit: 1, cursor: secondPage }),
+      [
+        'SEARCH events USING INDEX events_session_start (seq<?)',
+        'SEARCH events USING INDEX events_session_end (session_id=?)',
+      ],
+    ],
+    [
+      'session detail',
+      (r) => r.getSession('s-1'),
+      [
+        'SEARCH events USING INDEX events_session_id_seq (session_id=?)',
+        'SEARCH events USING INDEX events_session_end (session_id=?)',
+      ],
+    ],
+    // The first page of everything: the table in seq order, up to the limit.
+    ['events', (r) => r.listEvents(), ['SCAN events']],
+    ['events after', (r) => r.listEvents({ after: 2 }), ['USING INTEGER PRIMARY KEY (rowid>?)']],
+    [
+      'events by type',
+      (r) => r.listEvents({ type: 'authz.denied' }),
+      ['SEARCH events USING INDEX events_type_seq (type=?)'],
+    ],
+    [
+      'events of a session type',
+      (r) => r.listEvents({ type: 'session.start', after: 1 }),
+      ['SEARCH events USING INDEX events_type_seq (type=? AND seq>?)'],
+    ],
+    // Statement events are most rows: scanning in seq order finds a page of them at once.
+    [
+      'events by statement type',
+      (r) => r.listEvents({ type: 'db.query', after: 2 }),
+      ['SEARCH events USING INTEGER PRIMARY KEY (rowid>?)'],
+    ],
+  ];
+
+  it.each(cases)('%s', async (_name, read, expected) => {
+    const found = await plans(() => read(reader));
+    expect(found.map((plan) => plan.split('; ')[0])).toEqual(
+      expected.map((plan) => expect.stringContaining(plan)),
+    );
+  });
+});
