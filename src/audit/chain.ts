@@ -1,15 +1,10 @@
 import { hash } from 'node:crypto';
-import { createRequire } from 'node:module';
+import { canonicalJson as canonicalize } from './canonical-json.js';
 import type { AuditEvent } from './event.js';
 
 // The hash chain: each event's hash covers its content and its predecessor's hash, so altering,
 // removing or inserting an event breaks every link after it unless all of them are recomputed.
-
-// canonicalize is CommonJS whose typings declare an ES default export; under NodeNext that
-// default would be typed as the module object, so it is loaded as what it is: one function.
-const canonicalize = createRequire(import.meta.url)('canonicalize') as (
-  input: unknown,
-) => string | undefined;
+// The canonical JSON is the `canonicalize` package's (canonical-json.ts writes the same, faster).
 
 /** The prevHash of the first event in a journal. */
 export const GENESIS_HASH = '0'.repeat(64);
