@@ -44,35 +44,46 @@ export interface CommitFailure {
   firstSeq: number;
 }
 
-/** The writer's answer to one request. */
-export type AppendResult =
-  | {
-      id: number;
-      ok: true;
-      /** The seq of the request's first event; the others follow without gaps. */
-      firstSeq: number;
-      /** The hash of the event before the first (the chain head the request was written after). */
-      prevHash: string;
-      /** Each event's hash, in order. */
-      hashes: string[];
-    }
-  | {
-      id: number;
-      ok: false;
-      /** `seal`: this request's events could not be serialized; `commit`: the batch failed. */
-      stage: 'seal' | 'commit';
-      message: string;
-      /** The driver's error code (e.g. SQLITE_BUSY), when there is one. */
-      code: string | null;
-    };
+/**
+ * The requests of one group commit that were committed, in the order they were sent. Packed so
+ * that the answer costs the main thread little to receive: a few numbers and one string however
+ * large the batch, rather than an object per request (which cost as much as the rest of the
+ * journal's main-thread work).
+ */
+export interface Committed {
+  /** Pairs: a committed request's id, then the seq of its first event; its others follow. */
+  requests: number[];
+  /** The hash of the event before the first committed one. */
+  prevHash: string;
+  /** Every committed event's hash, HASH_LENGTH hex digits each, in seq order, concatenated. */
+  hashes: string;
+}
+
+/** Length of an event hash in hex digits (SHA-256). */
+export const HASH_LENGTH = 64;
+
+/** A request the writer did not record. */
+export interface Refusal {
+  id: number;
+  /** `seal`: this request's events could not be serialized; `commit`: the batch failed. */
+  stage: 'seal' | 'commit';
+  message: string;
+  /** The driver's error code (e.g. SQLITE_BUSY), when there is one. */
+  code: string | null;
+}
 
 export type FromWriter =
   /** The connection is open and the chain head read: appends can be taken. */
   | { kind: 'ready' }
   /** The writer could not start. */
   | { kind: 'failed'; message: string }
-  /** The answers to the requests of one group commit, in the order they were sent. */
-  | { kind: 'results'; results: AppendResult[]; failure: CommitFailure | null }
+  /** The answers to the requests of one group commit. */
+  | {
+      kind: 'results';
+      committed: Committed | null;
+      refused: Refusal[];
+      failure: CommitFailure | null;
+    }
   /** Something the journal's logger should say (the writer thread has no logger of its own). */
   | {
       kind: 'log';

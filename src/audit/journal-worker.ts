@@ -36,7 +36,7 @@ if (writer !== null) {
     while (queue.length > 0) {
       const batch = queue;
       queue = [];
-      const { results, failure, rollbackError } = opened.commit(batch);
+      const { committed, refused, failure, rollbackError } = opened.commit(batch);
       if (rollbackError !== null) {
         send({
           kind: 'log',
@@ -45,7 +45,7 @@ if (writer !== null) {
           fields: { err: { message: rollbackError.message } },
         });
       }
-      send({ kind: 'results', results, failure });
+      send({ kind: 'results', committed, refused, failure });
     }
     if (closing) {
       opened.close();

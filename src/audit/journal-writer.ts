@@ -15,7 +15,13 @@ import { openSqliteDatabase } from '../store/sqlite-connection.js';
 import { GENESIS_HASH, sealEvent } from './chain.js';
 import { EventInserter } from './event-insert.js';
 import { eventRow } from './event-row.js';
-import type { AppendRequest, AppendResult, CommitFailure, WriterSql } from './journal-messages.js';
+import type {
+  AppendRequest,
+  CommitFailure,
+  Committed,
+  Refusal,
+  WriterSql,
+} from './journal-messages.js';
 
 interface ChainHead {
   seq: number;
@@ -23,8 +29,10 @@ interface ChainHead {
 }
 
 export interface CommitOutcome {
-  /** One per request, in order. */
-  results: AppendResult[];
+  /** The requests recorded; null when none was. */
+  committed: Committed | null;
+  /** The requests not recorded. */
+  refused: Refusal[];
   /** Set when the transaction failed: then no request of the batch was recorded. */
   failure: CommitFailure | null;
   /** When rolling back a failed transaction failed too (it matters less than the cause). */
@@ -71,26 +79,29 @@ export class JournalWriter {
    * refuses them all. Never throws.
    */
   commit(requests: AppendRequest[]): CommitOutcome {
-    const results: AppendResult[] = [];
+    const refused: Refusal[] = [];
+    const committed: Committed = { requests: [], prevHash: this.#head.hash, hashes: '' };
     const rows: EventsTable[] = [];
     let head = this.#head;
     for (const request of requests) {
+      let sealed: { rows: EventsTable[]; hashes: string; head: ChainHead };
       try {
-        const sealed = this.#seal(request, head);
-        results.push(sealed.result);
-        for (const row of sealed.rows) rows.push(row);
-        head = sealed.head;
+        sealed = this.#seal(request, head);
       } catch (error) {
-        results.push({
+        refused.push({
           id: request.id,
-          ok: false,
           stage: 'seal',
           message: (error as Error).message,
           code: null,
         });
+        continue;
       }
+      committed.requests.push(request.id, head.seq + 1);
+      committed.hashes += sealed.hashes;
+      for (const row of sealed.rows) rows.push(row);
+      head = sealed.head;
     }
-    if (rows.length === 0) return { results, failure: null, rollbackError: null };
+    if (rows.length === 0) return { committed: null, refused, failure: null, rollbackError: null };
 
     try {
       this.#begin.run();
@@ -104,33 +115,31 @@ export class JournalWriter {
         events: rows.length,
         firstSeq: this.#head.seq + 1,
       };
-      const refused = results.map((result): AppendResult =>
-        result.ok
-          ? {
-              id: result.id,
-              ok: false,
-              stage: 'commit',
-              message: failure.message,
-              code: failure.code,
-            }
-          : result,
-      );
-      return { results: refused, failure, rollbackError };
+      for (let index = 0; index < committed.requests.length; index += 2) {
+        refused.push({
+          id: committed.requests[index] as number,
+          stage: 'commit',
+          message: failure.message,
+          code: failure.code,
+        });
+      }
+      return { committed: null, refused, failure, rollbackError };
     }
     this.#head = head;
-    return { results, failure: null, rollbackError: null };
+    return { committed, refused, failure: null, rollbackError: null };
   }
 
   close(): void {
     this.#database.close();
   }
 
+  /** The request's rows and their hashes (concatenated), chained after `head`. */
   #seal(
     request: AppendRequest,
     head: ChainHead,
-  ): { result: AppendResult; rows: EventsTable[]; head: ChainHead } {
+  ): { rows: EventsTable[]; hashes: string; head: ChainHead } {
     const rows: EventsTable[] = [];
-    const hashes: string[] = [];
+    let hashes = '';
     let { seq, hash } = head;
     for (const unhashed of request.events) {
       seq += 1;
@@ -138,14 +147,10 @@ export class JournalWriter {
       unhashed.prevHash = hash;
       const { event, body } = sealEvent(unhashed);
       hash = event.hash;
-      hashes.push(hash);
+      hashes += hash;
       rows.push(eventRow(event, body));
     }
-    return {
-      result: { id: request.id, ok: true, firstSeq: head.seq + 1, prevHash: head.hash, hashes },
-      rows,
-      head: { seq, hash },
-    };
+    return { rows, hashes, head: { seq, hash } };
   }
 
   #rollbackIfOpen(): Error | null {

@@ -6,14 +6,16 @@ import { JournalWriteError } from './errors.js';
 import type { AuditEvent, EventDraft } from './event.js';
 import { newEventId } from './event-id.js';
 import { compileInserts } from './event-insert.js';
-import type {
-  AppendRequest,
-  AppendResult,
-  CommitFailure,
-  FromWriter,
-  ToWriter,
-  WriterData,
-  WriterSql,
+import {
+  HASH_LENGTH,
+  type AppendRequest,
+  type CommitFailure,
+  type Committed,
+  type FromWriter,
+  type Refusal,
+  type ToWriter,
+  type WriterData,
+  type WriterSql,
 } from './journal-messages.js';
 import { toIsoTime } from './time.js';
 
@@ -209,9 +211,8 @@ class WorkerJournal implements Journal {
         try {
           this.#post({ kind: 'append', requests: [request] });
         } catch (error) {
-          this.#settle({
+          this.#refuse({
             id: request.id,
-            ok: false,
             stage: 'seal',
             message: (error as Error).message,
             code: null,
@@ -229,7 +230,8 @@ class WorkerJournal implements Journal {
     switch (message.kind) {
       case 'results':
         if (message.failure !== null) this.#logCommitFailure(message.failure);
-        for (const result of message.results) this.#settle(result);
+        for (const refusal of message.refused) this.#refuse(refusal);
+        if (message.committed !== null) this.#resolve(message.committed);
         return;
       case 'log':
         this.#logger[message.level](message.fields, message.message);
@@ -239,25 +241,41 @@ class WorkerJournal implements Journal {
     }
   }
 
-  #settle(result: AppendResult): void {
-    const pending = this.#pending.get(result.id);
-    if (pending === undefined) return;
-    this.#pending.delete(result.id);
-    if (result.ok) {
-      pending.resolve(chained(pending.events, result.firstSeq, result.prevHash, result.hashes));
-    } else if (result.stage === 'seal') {
-      pending.reject(
-        new JournalWriteError(`audit event cannot be recorded: ${result.message}`, {
-          cause: driverError(result.message, result.code),
-        }),
-      );
-    } else {
-      pending.reject(
-        new JournalWriteError(`audit journal: commit failed: ${result.message}`, {
-          cause: driverError(result.message, result.code),
-        }),
-      );
+  /** Completes the committed requests' events with their chain fields and resolves them. */
+  #resolve(committed: Committed): void {
+    const { requests, hashes } = committed;
+    let prevHash = committed.prevHash;
+    let at = 0;
+    for (let index = 0; index < requests.length; index += 2) {
+      const id = requests[index] as number;
+      let seq = requests[index + 1] as number;
+      const pending = this.#pending.get(id);
+      if (pending === undefined) continue;
+      this.#pending.delete(id);
+      for (const event of pending.events) {
+        const hash = hashes.slice(at, at + HASH_LENGTH);
+        at += HASH_LENGTH;
+        // seq and prevHash fill their placeholders; hash is added last.
+        Object.assign(event, { seq, prevHash, hash });
+        prevHash = hash;
+        seq += 1;
+      }
+      pending.resolve(pending.events as AuditEvent[]);
     }
+    if (this.#pending.size === 0) this.#becameIdle();
+  }
+
+  #refuse(refusal: Refusal): void {
+    const pending = this.#pending.get(refusal.id);
+    if (pending === undefined) return;
+    this.#pending.delete(refusal.id);
+    const message =
+      refusal.stage === 'seal'
+        ? `audit event cannot be recorded: ${refusal.message}`
+        : `audit journal: commit failed: ${refusal.message}`;
+    pending.reject(
+      new JournalWriteError(message, { cause: driverError(refusal.message, refusal.code) }),
+    );
     if (this.#pending.size === 0) this.#becameIdle();
   }
 
@@ -292,60 +310,65 @@ class WorkerJournal implements Journal {
   }
 }
 
+/** The fields every event has, in the order of DESIGN.md; a draft's others follow them. */
+const EVENT_FIELDS = new Set<string>([
+  'id',
+  'seq',
+  'time',
+  'type',
+  'actor',
+  'source',
+  'connection',
+  'sessionId',
+  'authorization',
+  'request',
+  'response',
+  'outcome',
+  'raw',
+  'totals',
+  'prevHash',
+  'hash',
+]);
+
 /**
  * The event a draft becomes: stamped with its id and time (unless it had one), and every absent
  * optional field null (a stable shape). `seq` and `prevHash` are placeholders until the writer
- * gives the event its place in the chain.
+ * gives the event its place in the chain. A draft spread from an existing event carries that
+ * event's chain fields: id, seq and prevHash are replaced, and its hash is left out.
+ *
+ * Written out field by field rather than spreading the draft first: overwriting a spread
+ * object's fields turns it into a slow dictionary, which cost more than the rest of the append on
+ * the main thread (8 us against 1, and a slower structured clone).
  */
 function shapeEvent(draft: EventDraft): UnhashedEvent {
   const time = draft.time === undefined ? new Date().toISOString() : toIsoTime(draft.time);
   if (time === null) {
     throw new JournalWriteError(`event time: expected an ISO 8601 time, got "${draft.time}"`);
   }
-  // A draft spread from an existing event carries that event's chain fields. id, seq, time and
-  // prevHash are overwritten below; hash must not reach the content being hashed.
-  const fields = 'hash' in draft ? withoutHash(draft) : draft;
-  return {
-    // Fields added to AuditEvent later pass through as the producer gave them.
-    ...fields,
+  const event: UnhashedEvent = {
     id: newEventId(),
     seq: 0,
     time,
-    type: fields.type,
-    actor: fields.actor ?? null,
-    source: fields.source ?? null,
-    connection: fields.connection ?? null,
-    sessionId: fields.sessionId ?? null,
-    authorization: fields.authorization ?? null,
-    request: fields.request ?? null,
-    response: fields.response ?? null,
-    outcome: fields.outcome ?? null,
-    raw: fields.raw ?? null,
-    totals: fields.totals ?? null,
+    type: draft.type,
+    actor: draft.actor ?? null,
+    source: draft.source ?? null,
+    connection: draft.connection ?? null,
+    sessionId: draft.sessionId ?? null,
+    authorization: draft.authorization ?? null,
+    request: draft.request ?? null,
+    response: draft.response ?? null,
+    outcome: draft.outcome ?? null,
+    raw: draft.raw ?? null,
+    totals: draft.totals ?? null,
     prevHash: '',
   };
-}
-
-function withoutHash(draft: EventDraft): EventDraft {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  const { hash: _staleHash, ...rest } = draft as EventDraft & { hash?: unknown };
-  return rest;
-}
-
-/** Completes the events with their place in the chain and their hashes, as the writer sealed them. */
-function chained(
-  events: UnhashedEvent[],
-  firstSeq: number,
-  prevHash: string,
-  hashes: string[],
-): AuditEvent[] {
-  let previous = prevHash;
-  return events.map((unhashed, index) => {
-    const hash = hashes[index] as string;
-    const event = Object.assign(unhashed, { seq: firstSeq + index, prevHash: previous, hash });
-    previous = hash;
-    return event;
-  });
+  // Fields added to AuditEvent later pass through as the producer gave them.
+  for (const key in draft) {
+    if (!EVENT_FIELDS.has(key) && Object.hasOwn(draft, key)) {
+      (event as unknown as Record<string, unknown>)[key] = (draft as Record<string, unknown>)[key];
+    }
+  }
+  return event;
 }
 
 function driverError(message: string, code: string | null): Error {

@@ -9,6 +9,7 @@ import {
   openJournal,
   verifyJournal,
   type AuditEvent,
+  type EventDraft,
 } from '../../src/audit/index.js';
 import { committedTransactions, openTempStore, queryDraft, type TempStore } from './fixtures.js';
 
@@ -79,6 +80,21 @@ describe('journal', () => {
     const row = await store.db.selectFrom('events').selectAll().executeTakeFirstOrThrow();
     expect(JSON.parse(row.body)).toEqual(event);
     expect(row).toMatchObject({ seq: 1, id: event.id, type: 'authn.failure', hash: event.hash });
+  });
+
+  it('keeps fields a producer adds beyond the AuditEvent, in the body and the hash', async () => {
+    const { store } = await temp();
+    const journal = await openJournal(store);
+    const event = await journal.append({
+      ...queryDraft(1),
+      guardrail: { rule: 'no-ddl', matched: false },
+    } as EventDraft);
+    await journal.close();
+
+    expect(event).toMatchObject({ seq: 1, guardrail: { rule: 'no-ddl', matched: false } });
+    expect(event.hash).toBe(expectedHash(event));
+    const row = await store.db.selectFrom('events').select('body').executeTakeFirstOrThrow();
+    expect(JSON.parse(row.body)).toEqual(event);
   });
 
   it('keeps a time the producer gives, normalized to UTC with milliseconds', async () => {
@@ -225,6 +241,41 @@ describe('journal', () => {
 
     expect(after.seq).toBe(2);
     expect(after.prevHash).toBe(before.hash);
+    expect(await verifyJournal(store)).toEqual({ ok: true, events: 2, lastSeq: 2 });
+  });
+
+  it('refuses the whole batch when a row breaks a constraint, and chains correctly afterwards', async () => {
+    const { store, path } = await temp();
+    const journal = await openJournal(store);
+    const before = await journal.append(queryDraft(1));
+
+    // A second writer took seq 2: the journal's INSERT of its next batch fails on the primary key.
+    const intruder = new BetterSqlite3(path);
+    intruder
+      .prepare(
+        `INSERT INTO events (seq, id, time, type, body, prev_hash, hash)
+         VALUES (2, 'intruder', '2026-01-01T00:00:00.000Z', 'x', '{}', '', '')`,
+      )
+      .run();
+    const refused = await Promise.allSettled([
+      journal.append(queryDraft(2)),
+      journal.appendMany([queryDraft(3), queryDraft(4)]),
+    ]);
+    for (const outcome of refused) {
+      expect(outcome.status).toBe('rejected');
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(JournalWriteError);
+      expect(((outcome as PromiseRejectedResult).reason as Error).message).toMatch(
+        /audit journal: commit failed: UNIQUE constraint failed: events\.seq/,
+      );
+    }
+    // Nothing of the refused batch was left behind.
+    expect(intruder.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 2 });
+    intruder.prepare('DELETE FROM events WHERE seq = 2').run();
+    intruder.close();
+
+    const after = await journal.append(queryDraft(5));
+    await journal.close();
+    expect(after).toMatchObject({ seq: 2, prevHash: before.hash });
     expect(await verifyJournal(store)).toEqual({ ok: true, events: 2, lastSeq: 2 });
   });
 
