@@ -22,8 +22,25 @@ function shortTime(iso: string | null | undefined): string {
   return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : dash;
 }
 
+/**
+ * Recorded values come from clients (a database name sent before authentication, an
+ * application_name, statement text): control characters are shown escaped, never sent to the
+ * reader's terminal, where an escape sequence could rewrite the screen or the clipboard.
+ */
+function printable(value: unknown): string {
+  // eslint-disable-next-line no-control-regex
+  return String(value).replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
+    c === '\n' || c === '\t' ? c : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}
+
+/** A table row with every text cell made printable. */
+function row(cells: Array<string | number>): Array<string | number> {
+  return cells.map((cell) => (typeof cell === 'number' ? cell : printable(cell)));
+}
+
 function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = printable(text.replace(/\s+/g, ' ').trim());
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
@@ -47,16 +64,18 @@ export function renderSessionList(sessions: SessionSummary[]): string {
     ],
   });
   for (const s of sessions) {
-    table.push([
-      s.id,
-      shortTime(s.startedAt),
-      who(s.actor),
-      s.connection?.name ?? dash,
-      s.authorization ? `${s.authorization.group} (${s.authorization.rule})` : dash,
-      s.statements,
-      s.errors,
-      s.endedAt ? `${shortTime(s.endedAt)} ${s.endReason ?? ''}`.trim() : 'open',
-    ]);
+    table.push(
+      row([
+        s.id,
+        shortTime(s.startedAt),
+        who(s.actor),
+        s.connection?.name ?? dash,
+        s.authorization ? `${s.authorization.group} (${s.authorization.rule})` : dash,
+        s.statements,
+        s.errors,
+        s.endedAt ? `${shortTime(s.endedAt)} ${s.endReason ?? ''}`.trim() : 'open',
+      ]),
+    );
   }
   return table.toString();
 }
@@ -81,22 +100,25 @@ export function renderSessionDetail(detail: SessionDetail): string {
     `  when  ${shortTime(s.startedAt)} → ${s.endedAt ? shortTime(s.endedAt) : 'still open'}${s.endReason ? ` (${s.endReason})` : ''}`,
     `  what  ${plural(s.statements, 'statement')}, ${plural(s.errors, 'error')}`,
   ];
-  if (detail.statements.length === 0) return lines.join('\n');
+  const header = lines.map(printable).join('\n');
+  if (detail.statements.length === 0) return header;
   const table = new Table({
     ...tableStyle,
     head: ['#', 'started', 'statement', 'params', 'result', 'ms'],
   });
   for (const statement of detail.statements) {
-    table.push([
-      statement.index,
-      shortTime(statement.startedAt),
-      oneLine(statement.command, 70),
-      statement.params?.length ? oneLine(JSON.stringify(statement.params), 30) : '',
-      statementResult(statement),
-      statement.result?.outcome?.durationMs?.toFixed(1) ?? dash,
-    ]);
+    table.push(
+      row([
+        statement.index,
+        shortTime(statement.startedAt),
+        oneLine(statement.command, 70),
+        statement.params?.length ? oneLine(JSON.stringify(statement.params), 30) : '',
+        statementResult(statement),
+        statement.result?.outcome?.durationMs?.toFixed(1) ?? dash,
+      ]),
+    );
   }
-  return `${lines.join('\n')}\n${table.toString()}`;
+  return `${header}\n${table.toString()}`;
 }
 
 export function renderEvents(events: AuditEvent[]): string {
@@ -107,14 +129,16 @@ export function renderEvents(events: AuditEvent[]): string {
   });
   for (const e of events) {
     const detail = e.request?.command ?? e.outcome?.error?.message ?? e.outcome?.result ?? '';
-    table.push([
-      e.seq,
-      shortTime(e.time),
-      e.type,
-      who(e.actor),
-      e.connection?.name ?? dash,
-      oneLine(String(detail), 60),
-    ]);
+    table.push(
+      row([
+        e.seq,
+        shortTime(e.time),
+        e.type,
+        who(e.actor),
+        e.connection?.name ?? dash,
+        oneLine(String(detail), 60),
+      ]),
+    );
   }
   return table.toString();
 }
