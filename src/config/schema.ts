@@ -44,18 +44,22 @@ const readStore: Read<StoreConfig> = (value, path, context) => {
 };
 
 /**
- * `sqlite:PATH` (relative to the config file; `sqlite::memory:` for a throwaway journal) or
- * `postgres://…` for a journal shared by several replicas. The value is never shown in a
- * message: a postgres URL may hold a password.
+ * `sqlite:PATH`, relative to the config file. (A PostgreSQL store for several replicas is
+ * planned; until it exists a `postgres://` URL is refused here rather than at start.) The value
+ * is never shown in a message: a database URL may hold a password.
  */
 const storeUrl: Read<string> = (value, path, context) => {
-  if (typeof value === 'string' && /^(sqlite:.|postgres(ql)?:\/\/.)/.test(value)) return value;
-  context.issues.add(path, 'expected sqlite:PATH or postgres://… (value not shown)');
+  if (typeof value === 'string' && /^sqlite:./.test(value)) return value;
+  const hint =
+    typeof value === 'string' && /^postgres(ql)?:/.test(value)
+      ? 'a PostgreSQL store is not supported yet; expected sqlite:PATH (value not shown)'
+      : 'expected sqlite:PATH (value not shown)';
+  context.issues.add(path, hint);
   return '';
 };
 
 function resolveSqlitePath(url: string, baseDir: string): string {
-  if (!url.startsWith('sqlite:') || url === 'sqlite::memory:') return url;
+  if (!url.startsWith('sqlite:')) return url;
   return `sqlite:${resolve(baseDir, url.slice('sqlite:'.length))}`;
 }
 

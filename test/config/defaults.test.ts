@@ -49,7 +49,7 @@ describe('config defaults', () => {
 
   it('keeps given values over defaults', () => {
     const config = parse(
-      `store: { url: "sqlite::memory:", synchronous: full }
+      `store: { url: "sqlite:/var/lib/warden/journal.db", synchronous: full }
 api: { listen: "[::1]:9000" }
 identity: { adminGroups: [warden-admins], clockSkewSeconds: 0 }
 recording: { responseSample: 0 }
@@ -57,7 +57,7 @@ connections:${pgConnection}
     tags: [prod, billing]`,
       { PG_PROD_PASSWORD: 's3cret' },
     );
-    expect(config.store).toEqual({ url: 'sqlite::memory:', synchronous: 'full' });
+    expect(config.store).toEqual({ url: 'sqlite:/var/lib/warden/journal.db', synchronous: 'full' });
     expect(config.api.listen).toEqual({ host: '::1', port: 9000 });
     expect(config.identity.adminGroups).toEqual(['warden-admins']);
     expect(config.identity.clockSkewSeconds).toBe(0);
@@ -65,12 +65,6 @@ connections:${pgConnection}
     expect(config.connections[0]?.tags).toEqual(['prod', 'billing']);
     expect(config.connections[0]?.target.password).toBe('s3cret');
     expect(config.connections[0]?.allow).toEqual([{ group: 'agents-db' }]);
-  });
-
-  it('accepts a postgres store url as given', () => {
-    expect(parse('store: { url: "postgres://warden@db/warden" }').store.url).toBe(
-      'postgres://warden@db/warden',
-    );
   });
 
   it('accepts a loopback postgres listener without tls, and port 0 for a free port', () => {

@@ -92,7 +92,13 @@ describe('secrets in messages', () => {
 
   it('never shows a store url, which may hold a password', () => {
     const message = messageOf(`store: { url: "mysql://warden:${secret}@db/warden" }`, {});
-    expect(message).toContain('store.url: expected sqlite:PATH or postgres://… (value not shown)');
+    expect(message).toContain('store.url: expected sqlite:PATH (value not shown)');
+    expect(message).not.toContain(secret);
+  });
+
+  it('refuses a PostgreSQL store (not supported yet) without showing its url', () => {
+    const message = messageOf(`store: { url: "postgres://warden:${secret}@db/warden" }`, {});
+    expect(message).toContain('store.url: a PostgreSQL store is not supported yet');
     expect(message).not.toContain(secret);
   });
 
