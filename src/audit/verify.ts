@@ -5,7 +5,13 @@ import type { AuditEvent } from './event.js';
 import { eventFromBody, eventRow } from './event-row.js';
 
 export type VerifyResult =
-  | { ok: true; events: number; lastSeq: number }
+  | {
+      ok: true;
+      events: number;
+      lastSeq: number;
+      /** Hash of the newest event: kept outside the database, it anchors a later verification. */
+      headHash: string;
+    }
   | {
       ok: false;
       /** Intact events before the first bad one. */
@@ -22,6 +28,12 @@ export interface VerifyOptions {
   pageSize?: number;
   /** Called after each page with the number of events checked so far. */
   onProgress?: (eventsChecked: number) => void;
+  /**
+   * A head seen earlier (`lastSeq` and `headHash` of a past verification, kept elsewhere): the
+   * journal must still hold that event with that hash. This catches what the chain alone cannot,
+   * events cut from the end or the whole tail rewritten.
+   */
+  anchor?: { seq: number; hash: string };
 }
 
 interface Problem {
@@ -55,8 +67,17 @@ export async function verifyJournal(
   const pageSize = options.pageSize ?? 1000;
   let checked = 0;
   let expected: Expectation = { seq: 1, prevHash: GENESIS_HASH, hashBeforePrev: null };
+  const anchor = options.anchor;
   for await (const [row, next] of withNext(journalRows(store.db, pageSize))) {
-    const problem = findProblem(row, next, expected);
+    const problem =
+      findProblem(row, next, expected) ??
+      (anchor && row.seq === anchor.seq && row.hash !== anchor.hash
+        ? {
+            firstBadSeq: row.seq,
+            problem: 'altered' as const,
+            detail: `seq ${row.seq} has hash ${row.hash}, but the anchor says ${anchor.hash}`,
+          }
+        : null);
     if (problem !== null) {
       // The rows checked so far are seq 1…checked; a problem may lie with the last of them.
       const intactBefore = Math.max(0, Math.min(checked, problem.firstBadSeq - 1));
@@ -67,7 +88,17 @@ export async function verifyJournal(
     if (checked % pageSize === 0) options.onProgress?.(checked);
   }
   options.onProgress?.(checked);
-  return { ok: true, events: checked, lastSeq: expected.seq - 1 };
+  const lastSeq = expected.seq - 1;
+  if (anchor && anchor.seq > lastSeq) {
+    return {
+      ok: false,
+      events: checked,
+      firstBadSeq: lastSeq + 1,
+      problem: 'removed',
+      detail: `the journal ends at seq ${lastSeq}, but the anchor says seq ${anchor.seq} existed`,
+    };
+  }
+  return { ok: true, events: checked, lastSeq, headHash: expected.prevHash };
 }
 
 function findProblem(

@@ -145,6 +145,8 @@ export function renderEvents(events: AuditEvent[]): string {
 
 export function renderVerifyResult(result: VerifyResult): string {
   return result.ok
-    ? `Journal intact: ${result.events} events, chain verified through seq ${result.lastSeq}.`
+    ? `Journal intact: ${result.events} events, chain verified through seq ${result.lastSeq}.\n` +
+        `Head ${result.lastSeq}:${result.headHash}\n` +
+        'Keep the head elsewhere and pass it as --anchor later: the chain alone cannot show events cut from its end.'
     : `Journal TAMPERED: first bad event is seq ${result.firstBadSeq} (${result.problem}): ${result.detail}`;
 }

@@ -54,6 +54,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .command('verify')
     .description('walk the hash chain; exits 2 naming the first bad seq if anything was altered')
     .option(...configOption)
+    .option('--anchor <seq:hash>', 'a head printed by an earlier verify: it must still be there')
     .option('--json', 'print JSON')
     .action((options) => run(verify(options)));
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createAuditReader, type AuditReader } from '../audit/index.js';
 import { loadStoreConfig } from '../config/index.js';
 import { openStore, type Store } from '../store/index.js';
@@ -11,7 +12,15 @@ export async function withLocalStore<T>(
   configOption: string | undefined,
   work: (store: Store, reader: AuditReader) => Promise<T>,
 ): Promise<T> {
-  const store = await openStore(await loadStoreConfig(resolveConfigPath(configOption)));
+  const configPath = resolveConfigPath(configOption);
+  const storeConfig = await loadStoreConfig(configPath);
+  // Reading must not create an empty journal where a wrong path was given: an empty journal
+  // verifies as intact.
+  const file = storeConfig.url.slice('sqlite:'.length);
+  if (!existsSync(file)) {
+    throw new Error(`no journal at ${file} (store.url in ${configPath})`);
+  }
+  const store = await openStore(storeConfig);
   try {
     return await work(store, createAuditReader(store));
   } finally {

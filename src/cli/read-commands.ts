@@ -91,8 +91,17 @@ export async function listEvents(
   return 0;
 }
 
-export async function verify(options: Common): Promise<number> {
-  const result = await withLocalStore(options.config, (store) => verifyJournal(store));
+function parseAnchor(value: string | undefined): { seq: number; hash: string } | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+):([0-9a-f]{64})$/.exec(value);
+  if (!match)
+    throw new Error(`--anchor: expected SEQ:HASH as printed by a past verify, got "${value}"`);
+  return { seq: Number(match[1]), hash: match[2]! };
+}
+
+export async function verify(options: Common & { anchor?: string }): Promise<number> {
+  const anchor = parseAnchor(options.anchor);
+  const result = await withLocalStore(options.config, (store) => verifyJournal(store, { anchor }));
   print(options.json, result, () => renderVerifyResult(result));
   return result.ok ? 0 : 2;
 }

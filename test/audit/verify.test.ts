@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  GENESIS_HASH,
   hashEvent,
   openJournal,
   verifyJournal,
@@ -24,6 +25,15 @@ function tamper(path: string, change: (db: BetterSqlite3.Database) => void): voi
 function storedEvent(db: BetterSqlite3.Database, seq: number): AuditEvent {
   const row = db.prepare('SELECT body FROM events WHERE seq = ?').get(seq) as { body: string };
   return JSON.parse(row.body) as AuditEvent;
+}
+
+function withDatabase<T>(path: string, read: (db: BetterSqlite3.Database) => T): T {
+  const db = new BetterSqlite3(path, { readonly: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
 }
 
 function storedHash(db: BetterSqlite3.Database, seq: number): string {
@@ -84,11 +94,33 @@ describe('verifyJournal', () => {
     return result as Extract<VerifyResult, { ok: false }>;
   }
 
-  it('passes an intact journal, and an empty one', async () => {
-    const { store } = await journalOf(10);
-    expect(await verifyJournal(store)).toEqual({ ok: true, events: 10, lastSeq: 10 });
+  it('passes an intact journal, and an empty one, naming the head', async () => {
+    const { store, path } = await journalOf(10);
+    const headHash = withDatabase(path, (db) => storedHash(db, 10));
+    expect(await verifyJournal(store)).toEqual({ ok: true, events: 10, lastSeq: 10, headHash });
     const empty = await journalOf(0);
-    expect(await verifyJournal(empty.store)).toEqual({ ok: true, events: 0, lastSeq: 0 });
+    expect(await verifyJournal(empty.store)).toEqual({
+      ok: true,
+      events: 0,
+      lastSeq: 0,
+      headHash: GENESIS_HASH,
+    });
+  });
+
+  it('with an anchor, catches a cut tail and a rewritten event the chain alone cannot', async () => {
+    const { store, path } = await journalOf(10);
+    const anchor = { seq: 8, hash: withDatabase(path, (db) => storedHash(db, 8)) };
+    expect((await verifyJournal(store, { anchor })).ok).toBe(true);
+    expect(
+      failure(await verifyJournal(store, { anchor: { seq: 8, hash: 'f'.repeat(64) } })),
+    ).toMatchObject({ firstBadSeq: 8, problem: 'altered' });
+    tamper(path, (db) => db.prepare('DELETE FROM events WHERE seq >= 7').run());
+    expect((await verifyJournal(store)).ok).toBe(true);
+    expect(failure(await verifyJournal(store, { anchor }))).toMatchObject({
+      events: 6,
+      firstBadSeq: 7,
+      problem: 'removed',
+    });
   });
 
   it('detects a body edited by one character', async () => {
@@ -220,7 +252,7 @@ describe('verifyJournal', () => {
     const { store, path } = await journalOf(10);
     const progress: number[] = [];
     const intact = await verifyJournal(store, { pageSize: 4, onProgress: (n) => progress.push(n) });
-    expect(intact).toEqual({ ok: true, events: 10, lastSeq: 10 });
+    expect(intact).toMatchObject({ ok: true, events: 10, lastSeq: 10 });
     expect(progress).toEqual([4, 8, 10]);
 
     // Seq 4 is the last row of the first page; telling that it was inserted takes seq 5.
@@ -238,7 +270,7 @@ describe('verifyJournal', () => {
 
   it('verifies a larger journal page by page', async () => {
     const { store, path } = await journalOf(5000);
-    expect(await verifyJournal(store, { pageSize: 128 })).toEqual({
+    expect(await verifyJournal(store, { pageSize: 128 })).toMatchObject({
       ok: true,
       events: 5000,
       lastSeq: 5000,

@@ -68,7 +68,8 @@ async function api<T>(path: string, token?: string): Promise<{ status: number; b
 
 async function cli(...args: string[]) {
   try {
-    const { stdout, stderr } = await run('node', [wardenBin, ...args, '--config', configPath]);
+    const withConfig = args.includes('--config') ? args : [...args, '--config', configPath];
+    const { stdout, stderr } = await run('node', [wardenBin, ...withConfig]);
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -250,11 +251,26 @@ SELECT * FROM missing_table;
     expect(json.session.id).toBe(sessionId);
   });
 
-  it('warden verify passes on an intact journal and names the first bad seq after tampering', async () => {
+  it('warden verify passes on an intact journal, and an anchor catches events cut from the end', async () => {
     const intact = await cli('verify');
     expect(intact.code).toBe(0);
     expect(intact.stdout).toContain('intact');
+    const head = JSON.parse((await cli('verify', '--json')).stdout) as {
+      lastSeq: number;
+      headHash: string;
+    };
 
+    const db = new Database(join(dir, 'warden.db'));
+    db.prepare('DELETE FROM events WHERE seq = ?').run(head.lastSeq);
+    db.close();
+    // The chain alone cannot see a cut tail; the anchor kept from the earlier run does.
+    expect((await cli('verify')).code).toBe(0);
+    const anchored = await cli('verify', '--json', '--anchor', `${head.lastSeq}:${head.headHash}`);
+    expect(anchored.code).toBe(2);
+    expect(JSON.parse(anchored.stdout)).toMatchObject({ ok: false, problem: 'removed' });
+  });
+
+  it('warden verify names the first bad seq after an event was altered', async () => {
     const db = new Database(join(dir, 'warden.db'));
     const row = db
       .prepare("SELECT seq, body FROM events WHERE type = 'db.query' ORDER BY seq LIMIT 1")
@@ -271,5 +287,13 @@ SELECT * FROM missing_table;
     const tampered = await cli('verify', '--json');
     expect(tampered.code).toBe(2);
     expect(JSON.parse(tampered.stdout)).toMatchObject({ ok: false, firstBadSeq: row.seq });
+  });
+
+  it('the read commands refuse a journal that does not exist instead of creating one', async () => {
+    const elsewhere = join(dir, 'elsewhere.yaml');
+    await writeFile(elsewhere, 'store: { url: "sqlite:./no-such.db" }\n');
+    const result = await cli('verify', '--config', elsewhere);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no journal at');
   });
 });
