@@ -1,7 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { fastify, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { AuditReader } from '../audit/index.js';
-import type { HostPort } from '../config/types.js';
+import type { HostPort, TlsFiles } from '../config/types.js';
 import type { Principal } from '../identity/principal.js';
 import type { Logger } from '../log/index.js';
 import { createAdminAuth } from './admin-auth.js';
@@ -11,6 +12,8 @@ import { registerSessionRoutes } from './routes/sessions.js';
 
 export interface ApiServerOptions {
   listen: HostPort;
+  /** Certificate and key files; the API then speaks HTTPS. */
+  tls: TlsFiles | null;
   verifyToken(token: string): Promise<Principal>;
   adminGroups: string[];
   reader: AuditReader;
@@ -29,7 +32,14 @@ export interface ApiServer {
 export async function buildApi(options: ApiServerOptions): Promise<FastifyInstance> {
   // An unknown query parameter is an error, not silently dropped: a misspelt filter must not
   // return the unfiltered trail as if it were the answer.
-  const app = fastify({ logger: false, ajv: { customOptions: { removeAdditional: false } } });
+  const https = options.tls
+    ? { cert: await readFile(options.tls.cert), key: await readFile(options.tls.key) }
+    : null;
+  const app = fastify({
+    logger: false,
+    ajv: { customOptions: { removeAdditional: false } },
+    ...(https ? { https } : {}),
+  });
   await app.register(swagger, {
     openapi: {
       info: { title: 'Warden audit API', version: '1' },
@@ -64,7 +74,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;
   return {
     address: { host: options.listen.host, port },
-    url: `http://${host}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}:${port}`,
     close: () => app.close(),
   };
 }

@@ -6,6 +6,7 @@ import { readableFile } from './readable-file.js';
 import { integer, Mapping, oneOf, type Read } from './reader.js';
 import type {
   ApiConfig,
+  HostPort,
   ListenersConfig,
   PostgresListenerConfig,
   RecordingConfig,
@@ -64,8 +65,9 @@ function resolveSqlitePath(url: string, baseDir: string): string {
 }
 
 const readApi: Read<ApiConfig> = (value, path, context) => {
-  const api = Mapping.read(value, path, context, ['listen']);
-  return { listen: api.optional('listen', listenAddress, { host: '127.0.0.1', port: 8080 }) };
+  const api = Mapping.read(value, path, context, ['listen', 'tls']);
+  const listen = api.optional('listen', listenAddress, { host: '127.0.0.1', port: 8080 });
+  return { listen, tls: tlsUnlessLoopback(api, listen, context, 'admins send their tokens') };
 };
 
 const readListeners: Read<ListenersConfig> = (value, path, context) => {
@@ -73,24 +75,35 @@ const readListeners: Read<ListenersConfig> = (value, path, context) => {
   return { postgres: listeners.optional('postgres', readPostgresListener, null) };
 };
 
-/**
- * Clients send their access token as the password, so a listener reachable from other machines
- * must offer TLS; on loopback the token never crosses a network.
- */
 const readPostgresListener: Read<PostgresListenerConfig> = (value, path, context) => {
   const listener = Mapping.read(value, path, context, ['listen', 'tls']);
   const listen = listener.required('listen', listenAddress);
-  const tls = listener.optional('tls', readTlsFiles, null);
+  return {
+    listen,
+    tls: tlsUnlessLoopback(listener, listen, context, 'clients send their tokens as passwords'),
+  };
+};
+
+/**
+ * A listener reachable from other machines must offer TLS: clients hand it their access tokens.
+ * On loopback the token never crosses a network.
+ */
+function tlsUnlessLoopback(
+  section: Mapping,
+  listen: HostPort,
+  context: Parameters<Read<unknown>>[2],
+  why: string,
+): TlsFiles | null {
+  const tls = section.optional('tls', readTlsFiles, null);
   // An empty host is the placeholder of an invalid `listen`, which is reported already.
   if (!tls && listen.host && !isLoopbackHost(listen.host)) {
     context.issues.add(
-      listener.pathOf('tls'),
-      `tls is required unless listening on loopback (listen is ${listen.host}:${listen.port}); ` +
-        'clients send their tokens as passwords',
+      section.pathOf('tls'),
+      `tls is required unless listening on loopback (listen is ${listen.host}:${listen.port}); ${why}`,
     );
   }
-  return { listen, tls };
-};
+  return tls;
+}
 
 const readTlsFiles: Read<TlsFiles> = (value, path, context) => {
   const tls = Mapping.read(value, path, context, ['cert', 'key']);

@@ -89,6 +89,8 @@ export interface StoreConfig {
 
 export interface ApiConfig {
   listen: HostPort;
+  /** Required unless `listen` is a loopback address. */
+  tls: TlsFiles | null;
 }
 
 export interface WardenConfig {

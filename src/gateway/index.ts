@@ -49,6 +49,7 @@ export async function startGateway(config: WardenConfig, logger: Logger): Promis
 
     const api = await startApiServer({
       listen: config.api.listen,
+      tls: config.api.tls,
       verifyToken,
       adminGroups: config.identity.adminGroups,
       reader: createAuditReader(store),

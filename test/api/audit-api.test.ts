@@ -1,15 +1,17 @@
 // The audit API over a real journal, with tokens from the real OpenID provider sandbox.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../../src/api/index.js';
+import { buildApi, startApiServer } from '../../src/api/index.js';
 import { createAuditReader, openJournal, type Journal } from '../../src/audit/index.js';
 import { createTokenVerifier } from '../../src/identity/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import { startOidcProvider, type OidcSandbox } from '../../src/sandbox/oidc-provider.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { testCertificate } from '../support/tls.js';
 
 let dir: string;
 let store: Store;
@@ -65,6 +67,7 @@ beforeAll(async () => {
   });
   app = await buildApi({
     listen: { host: '127.0.0.1', port: 0 },
+    tls: null,
     verifyToken: (token) => verifier.verify(token),
     adminGroups: ['warden-admins'],
     reader: createAuditReader(store),
@@ -106,6 +109,35 @@ afterAll(async () => {
   await store?.close();
   await oidc?.close();
   await rm(dir, { recursive: true, force: true });
+});
+
+describe('audit API over TLS', () => {
+  it('serves HTTPS with the configured certificate', async () => {
+    const certificate = await testCertificate();
+    const server = await startApiServer({
+      listen: { host: '127.0.0.1', port: 0 },
+      tls: { cert: certificate.certFile, key: certificate.keyFile },
+      verifyToken: () => Promise.reject(new Error('unused')),
+      adminGroups: [],
+      reader: createAuditReader(store),
+      health: () => ({}),
+      logger: silentLogger(),
+    });
+    try {
+      expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const ca = await readFile(certificate.certFile);
+      const status = await new Promise<number | undefined>((resolve, reject) =>
+        httpsGet(`${server.url}/healthz`, { ca }, (response) => {
+          response.resume();
+          resolve(response.statusCode);
+        }).on('error', reject),
+      );
+      expect(status).toBe(200);
+    } finally {
+      await server.close();
+      await certificate.remove();
+    }
+  });
 });
 
 describe('audit API', () => {

@@ -7,7 +7,7 @@ describe('config defaults', () => {
     const baseDir = makeConfigDir();
     expect(parse('', {}, baseDir)).toEqual({
       store: { url: `sqlite:${join(baseDir, 'data/warden.db')}`, synchronous: 'normal' },
-      api: { listen: { host: '127.0.0.1', port: 8080 } },
+      api: { listen: { host: '127.0.0.1', port: 8080 }, tls: null },
       identity: { providers: [], adminGroups: [], clockSkewSeconds: 60 },
       listeners: { postgres: null },
       connections: [],

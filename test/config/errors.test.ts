@@ -76,6 +76,10 @@ describe('config issues', () => {
       'listeners.postgres.tls: tls is required unless listening on loopback (listen is ' +
         '0.0.0.0:15432); clients send their tokens as passwords',
     ]);
+    expect(issuesOf('api: { listen: "0.0.0.0:8080" }')).toEqual([
+      'api.tls: tls is required unless listening on loopback (listen is 0.0.0.0:8080); ' +
+        'admins send their tokens',
+    ]);
   });
 
   it('refuses HS* and none algorithms, saying why', () => {
