@@ -1,10 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GroupRef } from '../config/types.js';
 import type { Principal } from '../identity/principal.js';
+import { holdsGroup } from '../policy/index.js';
 import { sendError } from './errors.js';
 
 export interface AdminAuthOptions {
   verifyToken(token: string): Promise<Principal>;
-  adminGroups: string[];
+  adminGroups: GroupRef[];
 }
 
 declare module 'fastify' {
@@ -19,7 +21,6 @@ declare module 'fastify' {
  * without an admin group → 403. The token is never echoed back or logged.
  */
 export function createAdminAuth(options: AdminAuthOptions) {
-  const adminGroups = new Set(options.adminGroups);
   return async function requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
@@ -35,7 +36,7 @@ export function createAdminAuth(options: AdminAuthOptions) {
       reply.header('WWW-Authenticate', 'Bearer realm="warden", error="invalid_token"');
       return sendError(reply, 401, 'invalid_token', `token rejected: ${reason}`);
     }
-    if (!principal.groups.some((group) => adminGroups.has(group))) {
+    if (!options.adminGroups.some((ref) => holdsGroup(principal, ref))) {
       // The admin group names are not disclosed: knowing them is a step towards getting in.
       return sendError(
         reply,

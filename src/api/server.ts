@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fastify, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { AuditReader } from '../audit/index.js';
-import type { HostPort, TlsFiles } from '../config/types.js';
+import type { GroupRef, HostPort, TlsFiles } from '../config/types.js';
 import type { Principal } from '../identity/principal.js';
 import type { Logger } from '../log/index.js';
 import { createAdminAuth } from './admin-auth.js';
@@ -15,7 +15,7 @@ export interface ApiServerOptions {
   /** Certificate and key files; the API then speaks HTTPS. */
   tls: TlsFiles | null;
   verifyToken(token: string): Promise<Principal>;
-  adminGroups: string[];
+  adminGroups: GroupRef[];
   reader: AuditReader;
   /** What `/healthz` reports besides `status`. */
   health(): Record<string, unknown>;

@@ -15,6 +15,18 @@ export async function serve(options: { config?: string }): Promise<number> {
   if (config.identity.adminGroups.length === 0) {
     logger.warn('identity.adminGroups is empty: nobody can read the audit API');
   }
+  if (config.identity.providers.length > 1) {
+    const unqualified = [
+      ...config.identity.adminGroups,
+      ...config.connections.flatMap((connection) => connection.allow),
+    ].filter((ref) => ref.provider == null);
+    if (unqualified.length > 0) {
+      logger.warn(
+        { groups: unqualified.map((ref) => ref.group) },
+        'several providers are configured and some groups name none: any provider can grant them',
+      );
+    }
+  }
   const gateway = await startGateway(config, logger);
   logger.info(
     {

@@ -10,7 +10,8 @@ import {
   stringMatching,
   type Read,
 } from './reader.js';
-import type { AllowRule, ConnectionConfig, PostgresTarget, TargetTlsMode } from './types.js';
+import { readGroupRef } from './group-ref.js';
+import type { ConnectionConfig, PostgresTarget, TargetTlsMode } from './types.js';
 
 const supportedTypes = ['postgres'] as const;
 
@@ -43,7 +44,7 @@ const readConnection: Read<ConnectionConfig> = (value, path, context) => {
     name: connection.required('name', connectionName),
     type: connection.required('type', connectionType),
     target: connection.required('target', readPostgresTarget),
-    allow: connection.optional('allow', listOf(readAllowRule), []),
+    allow: connection.optional('allow', listOf(readGroupRef), []),
     tags: connection.optional('tags', listOf(nonEmptyString), []),
   };
 };
@@ -57,11 +58,6 @@ const connectionType: Read<ConnectionConfig['type']> = (value, path, context) =>
     return supportedTypes[0];
   }
   return oneOf(supportedTypes)(value, path, context);
-};
-
-const readAllowRule: Read<AllowRule> = (value, path, context) => {
-  const rule = Mapping.read(value, path, context, ['group']);
-  return { group: rule.required('group', nonEmptyString) };
 };
 
 const readPostgresTarget: Read<PostgresTarget> = (value, path, context) => {

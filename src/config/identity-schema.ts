@@ -20,6 +20,7 @@ import {
   type Read,
 } from './reader.js';
 import { defaultAlgorithms, publicKeyAlgorithms } from './algorithms.js';
+import { readGroupRef } from './group-ref.js';
 import type { IdentityConfig, ProviderConfig } from './types.js';
 
 const providerKeys = [
@@ -51,7 +52,7 @@ export const readIdentity: Read<IdentityConfig> = (value, path, context) => {
   );
   return {
     providers,
-    adminGroups: identity.optional('adminGroups', listOf(nonEmptyString), []),
+    adminGroups: identity.optional('adminGroups', listOf(readGroupRef), []),
     clockSkewSeconds: identity.optional('clockSkewSeconds', integer(0, 300), 60),
   };
 };

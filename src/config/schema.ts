@@ -6,6 +6,7 @@ import { readableFile } from './readable-file.js';
 import { integer, Mapping, oneOf, type Read } from './reader.js';
 import type {
   ApiConfig,
+  GroupRef,
   HostPort,
   ListenersConfig,
   PostgresListenerConfig,
@@ -25,7 +26,7 @@ export const readWardenConfig: Read<WardenConfig> = (value, path, context) => {
     'connections',
     'recording',
   ]);
-  return {
+  const config = {
     store: root.section('store', readStore),
     api: root.section('api', readApi),
     identity: root.section('identity', readIdentity),
@@ -33,7 +34,26 @@ export const readWardenConfig: Read<WardenConfig> = (value, path, context) => {
     connections: root.optional('connections', readConnections, []),
     recording: root.section('recording', readRecording),
   };
+  reportUnknownProviders(config, context);
+  return config;
 };
+
+/** A group reference naming a provider must name a configured one, or it would match nobody. */
+function reportUnknownProviders(config: WardenConfig, context: Parameters<Read<unknown>>[2]): void {
+  const names = config.identity.providers.map((provider) => provider.name);
+  const check = (ref: GroupRef, path: string) => {
+    if (ref.provider != null && !names.includes(ref.provider)) {
+      context.issues.add(
+        `${path}.provider`,
+        `no provider named "${ref.provider}"; configured: ${names.join(', ') || 'none'}`,
+      );
+    }
+  };
+  config.identity.adminGroups.forEach((ref, k) => check(ref, `identity.adminGroups[${k}]`));
+  config.connections.forEach((connection, i) =>
+    connection.allow.forEach((ref, j) => check(ref, `connections[${i}].allow[${j}]`)),
+  );
+}
 
 const readStore: Read<StoreConfig> = (value, path, context) => {
   const store = Mapping.read(value, path, context, ['url', 'synchronous']);

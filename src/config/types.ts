@@ -34,7 +34,7 @@ export interface ProviderConfig {
 export interface IdentityConfig {
   providers: ProviderConfig[];
   /** Groups whose members may read the audit API. */
-  adminGroups: string[];
+  adminGroups: GroupRef[];
   /** Tolerance for `exp`/`nbf`, seconds. */
   clockSkewSeconds: number;
 }
@@ -49,9 +49,17 @@ export interface ListenersConfig {
   postgres: PostgresListenerConfig | null;
 }
 
-export interface AllowRule {
+/**
+ * A group from a token. With `provider`, only identities verified by that provider count: with
+ * several providers, a group name in one must not open what the same name opens in another.
+ */
+export interface GroupRef {
   group: string;
+  /** A configured provider's `name`; absent or null for any provider. */
+  provider?: string | null;
 }
+
+export type AllowRule = GroupRef;
 
 export type TargetTlsMode = 'disable' | 'require' | 'verify-full';
 

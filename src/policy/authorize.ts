@@ -1,4 +1,4 @@
-import type { ConnectionConfig } from '../config/index.js';
+import type { ConnectionConfig, GroupRef } from '../config/index.js';
 import type { Principal } from '../identity/index.js';
 
 /** Why access was granted: the group and the allow entry that matched, kept in the record. */
@@ -10,14 +10,21 @@ export interface Grant {
 
 export type Decision = { allowed: true; grant: Grant } | { allowed: false; reason: string };
 
+/** Whether the principal holds the group, from the provider the reference names (if any). */
+export function holdsGroup(principal: Principal, ref: GroupRef): boolean {
+  return (
+    (ref.provider == null || ref.provider === principal.provider) &&
+    principal.groups.includes(ref.group)
+  );
+}
+
 /**
  * Deny by default: a principal may use a connection when one of its `allow` entries names a
  * group the principal holds; the first such entry is the grant. Groups compare exactly (case
  * included): they are identifiers from the token, and Entra's are object ids.
  */
 export function authorize(principal: Principal, connection: ConnectionConfig): Decision {
-  const held = new Set(principal.groups);
-  const index = connection.allow.findIndex((entry) => held.has(entry.group));
+  const index = connection.allow.findIndex((entry) => holdsGroup(principal, entry));
   const entry = connection.allow[index];
   if (entry) {
     return {

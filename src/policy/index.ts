@@ -1,2 +1,8 @@
 // Authorization: which verified identities may use which connection.
-export { authorize, reachableConnections, type Decision, type Grant } from './authorize.js';
+export {
+  authorize,
+  holdsGroup,
+  reachableConnections,
+  type Decision,
+  type Grant,
+} from './authorize.js';

@@ -62,14 +62,14 @@ beforeAll(async () => {
         jwksUri: null,
       },
     ],
-    adminGroups: ['warden-admins'],
+    adminGroups: [{ group: 'warden-admins' }],
     clockSkewSeconds: 30,
   });
   app = await buildApi({
     listen: { host: '127.0.0.1', port: 0 },
     tls: null,
     verifyToken: (token) => verifier.verify(token),
-    adminGroups: ['warden-admins'],
+    adminGroups: [{ group: 'warden-admins' }],
     reader: createAuditReader(store),
     health: () => ({ listeners: {} }),
     logger: silentLogger(),

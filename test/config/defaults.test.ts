@@ -59,12 +59,12 @@ connections:${pgConnection}
     );
     expect(config.store).toEqual({ url: 'sqlite:/var/lib/warden/journal.db', synchronous: 'full' });
     expect(config.api.listen).toEqual({ host: '::1', port: 9000 });
-    expect(config.identity.adminGroups).toEqual(['warden-admins']);
+    expect(config.identity.adminGroups).toEqual([{ group: 'warden-admins', provider: null }]);
     expect(config.identity.clockSkewSeconds).toBe(0);
     expect(config.recording.responseSample).toBe(0);
     expect(config.connections[0]?.tags).toEqual(['prod', 'billing']);
     expect(config.connections[0]?.target.password).toBe('s3cret');
-    expect(config.connections[0]?.allow).toEqual([{ group: 'agents-db' }]);
+    expect(config.connections[0]?.allow).toEqual([{ group: 'agents-db', provider: null }]);
   });
 
   it('accepts a loopback postgres listener without tls, and port 0 for a free port', () => {

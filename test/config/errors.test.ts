@@ -195,14 +195,13 @@ connections:
       'connections[0].target.host: expected a non-empty string, got ""',
       'connections[0].target.port: expected an integer 1-65535, got 0',
       'connections[0].target.database: required',
-      'connections[0].allow[0]: expected a mapping, got "agents-db"',
       'connections[0].allow[1].group: expected a non-empty string, got ""',
       'recording.responseSample: expected an integer 0-16777216, got -1',
     ];
     expect((error as ConfigError).issues.map((i) => `${i.path}: ${i.message}`)).toEqual(lines);
     expect((error as ConfigError).message).toBe(
       [
-        'invalid configuration in /etc/warden/warden.yaml (10 problems):',
+        'invalid configuration in /etc/warden/warden.yaml (9 problems):',
         ...lines.map((line) => `  ${line}`),
       ].join('\n'),
     );

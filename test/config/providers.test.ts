@@ -158,3 +158,43 @@ describe('identity providers', () => {
     expect(config.identity.providers.map((provider) => provider.name)).toEqual(['okta', 'entra']);
   });
 });
+
+describe('group references', () => {
+  const twoProviders = `identity:
+  providers:
+    - { name: okta, preset: okta, issuer: "https://example.okta.com/oauth2/default", audience: warden }
+    - { name: entra, preset: entra, tenantId: 00000000-0000-0000-0000-000000000000, audience: warden }
+`;
+
+  it('take a group name, or a group limited to one provider', () => {
+    const config =
+      parse(`${twoProviders}  adminGroups: [auditors, { group: warden-admins, provider: entra }]
+connections:
+  - name: pg
+    type: postgres
+    target: { host: db, database: app, user: app, password: "x" }
+    allow: [agents-db, { group: dba, provider: okta }]`);
+    expect(config.identity.adminGroups).toEqual([
+      { group: 'auditors', provider: null },
+      { group: 'warden-admins', provider: 'entra' },
+    ]);
+    expect(config.connections[0]?.allow).toEqual([
+      { group: 'agents-db', provider: null },
+      { group: 'dba', provider: 'okta' },
+    ]);
+  });
+
+  it('must name a configured provider', () => {
+    expect(
+      issuesOf(`${twoProviders}  adminGroups: [{ group: warden-admins, provider: google }]
+connections:
+  - name: pg
+    type: postgres
+    target: { host: db, database: app, user: app, password: "x" }
+    allow: [{ group: dba, provider: okat }]`),
+    ).toEqual([
+      'identity.adminGroups[0].provider: no provider named "google"; configured: okta, entra',
+      'connections[0].allow[0].provider: no provider named "okat"; configured: okta, entra',
+    ]);
+  });
+});

@@ -19,5 +19,5 @@ export function providerConfig(
 }
 
 export function identityConfig(providers: ProviderConfig[], clockSkewSeconds = 60): IdentityConfig {
-  return { providers, adminGroups: ['warden-admins'], clockSkewSeconds };
+  return { providers, adminGroups: [{ group: 'warden-admins' }], clockSkewSeconds };
 }

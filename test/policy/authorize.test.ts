@@ -90,3 +90,16 @@ describe('reachableConnections', () => {
     ]);
   });
 });
+
+describe('provider-limited allow entries', () => {
+  it('match only identities verified by that provider', () => {
+    const pg = connection('pg-prod', []);
+    pg.allow = [{ group: 'agents-db', provider: 'entra' }];
+    expect(authorize(principal(['agents-db']), pg).allowed).toBe(false);
+    pg.allow = [{ group: 'agents-db', provider: 'okta' }];
+    expect(authorize(principal(['agents-db']), pg)).toEqual({
+      allowed: true,
+      grant: { group: 'agents-db', rule: 'pg-prod.allow[0]' },
+    });
+  });
+});
