@@ -146,35 +146,49 @@ class WorkerJournal implements Journal {
     worker.unref();
   }
 
-  async append(draft: EventDraft): Promise<AuditEvent> {
-    const [event] = await this.appendMany([draft]);
-    return event as AuditEvent;
+  append(draft: EventDraft): Promise<AuditEvent> {
+    return new Promise((resolve, reject) =>
+      this.#submit([draft], (events) => resolve(events[0] as AuditEvent), reject),
+    );
   }
 
   appendMany(drafts: EventDraft[]): Promise<AuditEvent[]> {
+    return new Promise((resolve, reject) => this.#submit(drafts, resolve, reject));
+  }
+
+  /** Queues one request for this turn's message to the writer, or refuses it at once. */
+  #submit(
+    drafts: EventDraft[],
+    resolve: (events: AuditEvent[]) => void,
+    reject: (error: unknown) => void,
+  ): void {
     if (this.#closed) {
-      return Promise.reject(new JournalWriteError('audit journal is closed'));
+      reject(new JournalWriteError('audit journal is closed'));
+      return;
     }
     if (this.#stopped !== null) {
-      return Promise.reject(new JournalWriteError(`audit journal: ${this.#stopped}`));
+      reject(new JournalWriteError(`audit journal: ${this.#stopped}`));
+      return;
     }
-    if (drafts.length === 0) return Promise.resolve([]);
+    if (drafts.length === 0) {
+      resolve([]);
+      return;
+    }
     let events: UnhashedEvent[];
     try {
       events = drafts.map(shapeEvent);
     } catch (error) {
-      return Promise.reject(error);
+      reject(error);
+      return;
     }
-    return new Promise((resolve, reject) => {
-      const id = this.#nextId++;
-      if (this.#pending.size === 0) this.#worker.ref();
-      this.#pending.set(id, { events, resolve, reject });
-      this.#outgoing.push({ id, events });
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        setImmediate(() => this.#flush());
-      }
-    });
+    const id = this.#nextId++;
+    if (this.#pending.size === 0) this.#worker.ref();
+    this.#pending.set(id, { events, resolve, reject });
+    this.#outgoing.push({ id, events });
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(this.#flush);
+    }
   }
 
   close(): Promise<void> {
@@ -197,7 +211,7 @@ class WorkerJournal implements Journal {
   }
 
   /** Hands this turn's requests to the writer in one message. */
-  #flush(): void {
+  readonly #flush = (): void => {
     this.#flushScheduled = false;
     if (this.#outgoing.length === 0) return;
     const requests = this.#outgoing;
@@ -220,7 +234,7 @@ class WorkerJournal implements Journal {
         }
       }
     }
-  }
+  };
 
   #post(message: ToWriter): void {
     this.#worker.postMessage(message);

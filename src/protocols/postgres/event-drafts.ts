@@ -37,16 +37,6 @@ export function postgresConnection(name: string): EventConnection {
   return { name, type: 'postgres' };
 }
 
-function sessionFields(context: SessionContext) {
-  return {
-    actor: context.actor,
-    source: context.source,
-    connection: context.connection,
-    sessionId: context.sessionId,
-    authorization: context.authorization,
-  };
-}
-
 export function authnFailure(
   source: EventSource,
   connectionName: string,
@@ -75,11 +65,18 @@ export function authzDenied(
   };
 }
 
+// The session's fields are written out in each draft rather than spread from a helper: spreading
+// into an object literal that goes on takes V8's slow path, and two drafts are made per statement.
+
 export function sessionStart(context: SessionContext, time: Date): EventDraft {
   return {
     type: EventTypes.sessionStart,
     time: time.toISOString(),
-    ...sessionFields(context),
+    actor: context.actor,
+    source: context.source,
+    connection: context.connection,
+    sessionId: context.sessionId,
+    authorization: context.authorization,
     outcome: { result: 'success', error: null },
   };
 }
@@ -92,24 +89,37 @@ export function sessionEnd(
 ): EventDraft {
   return {
     type: EventTypes.sessionEnd,
-    ...sessionFields(context),
+    actor: context.actor,
+    source: context.source,
+    connection: context.connection,
+    sessionId: context.sessionId,
+    authorization: context.authorization,
     totals,
     outcome: { result: error ? 'failure' : 'success', error, durationMs },
   };
 }
 
-export function queryStart(context: SessionContext, time: Date, request: EventRequest): EventDraft {
+/** `time`: when the statement was received, ISO 8601 (the Statement keeps it as text). */
+export function queryStart(
+  context: SessionContext,
+  time: string,
+  request: EventRequest,
+): EventDraft {
   return {
     type: EventTypes.dbQueryStart,
-    time: time.toISOString(),
-    ...sessionFields(context),
+    time,
+    actor: context.actor,
+    source: context.source,
+    connection: context.connection,
+    sessionId: context.sessionId,
+    authorization: context.authorization,
     request,
   };
 }
 
 export function queryCompleted(
   context: SessionContext,
-  time: Date,
+  time: string,
   request: EventRequest,
   response: EventResponse,
   error: EventError | null,
@@ -117,8 +127,12 @@ export function queryCompleted(
 ): EventDraft {
   return {
     type: EventTypes.dbQuery,
-    time: time.toISOString(),
-    ...sessionFields(context),
+    time,
+    actor: context.actor,
+    source: context.source,
+    connection: context.connection,
+    sessionId: context.sessionId,
+    authorization: context.authorization,
     request,
     response,
     outcome: { result: error ? 'failure' : 'success', error, durationMs },
@@ -133,7 +147,11 @@ export function cancel(
 ): EventDraft {
   return {
     type: EventTypes.dbCancel,
-    ...sessionFields(context),
+    actor: context.actor,
+    source: context.source,
+    connection: context.connection,
+    sessionId: context.sessionId,
+    authorization: context.authorization,
     request,
     outcome: { result: error ? 'failure' : 'success', error },
   };

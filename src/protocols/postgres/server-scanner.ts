@@ -3,6 +3,12 @@
 // length, carried across chunk boundaries) and hands the recorder at most `bodyLimit(type)`
 // bytes of each body, so a huge DataRow costs a header read, not a copy.
 
+const emptyBody = Buffer.alloc(0);
+
+/**
+ * One message, as the scanner hands it to its callback. The scanner reuses the object for the
+ * next message: a callback reads it, and keeps what it needs, before it returns.
+ */
 export interface ScannedMessage {
   /** Type byte, e.g. 0x44 for DataRow. */
   type: number;
@@ -20,12 +26,13 @@ export class ServerMessageScanner {
   private type = 0;
   private size = 0;
   private bodyRemaining = 0;
-  private kept: Buffer[] = [];
+  private readonly kept: Buffer[] = [];
   private keptLength = 0;
   private keepLimit = 0;
   /** Start of the message in progress relative to the current chunk. */
   private messageStart = 0;
   private lastChunkLength = 0;
+  private readonly message: ScannedMessage = { type: 0, size: 0, body: emptyBody, start: 0 };
 
   constructor(private readonly bodyLimit: (type: number) => number) {}
 
@@ -61,17 +68,36 @@ export class ServerMessageScanner {
       position += count;
       this.bodyRemaining -= count;
       if (this.bodyRemaining === 0) {
-        const body =
-          this.kept.length === 1 ? this.kept[0]! : Buffer.concat(this.kept, this.keptLength);
-        this.kept = [];
+        const message = this.message;
+        message.type = this.type;
+        message.size = this.size;
+        message.body = this.keptBody();
+        message.start = this.messageStart;
+        this.kept.length = 0;
         this.keptLength = 0;
         this.headerFilled = 0;
-        onMessage({ type: this.type, size: this.size, body, start: this.messageStart });
+        onMessage(message);
+        message.body = emptyBody;
       }
     }
     // A body prefix that continues in the next chunk is copied, so the scanner never keeps a
     // whole earlier chunk alive for a few bytes of it.
-    if (this.kept.length > 0) this.kept = [Buffer.concat(this.kept, this.keptLength)];
+    if (this.kept.length > 0) {
+      const prefix = Buffer.concat(this.kept, this.keptLength);
+      this.kept.length = 0;
+      this.kept.push(prefix);
+    }
+  }
+
+  private keptBody(): Buffer {
+    switch (this.kept.length) {
+      case 0:
+        return emptyBody;
+      case 1:
+        return this.kept[0]!;
+      default:
+        return Buffer.concat(this.kept, this.keptLength);
+    }
   }
 
   private beginBody(): void {

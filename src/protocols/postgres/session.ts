@@ -31,12 +31,14 @@ import { ClientFacingError, GatewayShutdown, SqlState } from './errors.js';
 import { cancel as cancelEvent, sessionEnd, type SessionContext } from './event-drafts.js';
 import { SessionRecorder, type JournalAppender } from './recorder.js';
 import type { Statement } from './statement.js';
-import { ServerMessageScanner } from './server-scanner.js';
+import { ServerMessageScanner, type ScannedMessage } from './server-scanner.js';
 import { decodeErrorFields, ServerMessageType, type ServerError } from './server-messages.js';
 import { sendCancelRequest, type UpstreamConnection } from './upstream.js';
 
 export type EndReason =
   'client_terminated' | 'client_disconnected' | 'upstream_closed' | 'gateway_shutdown' | 'error';
+
+const emptyBuffer = Buffer.alloc(0);
 
 const refusedStatementReply = errorResponse(
   new ClientFacingError(
@@ -69,6 +71,8 @@ export class ProxySession {
 
   private readonly inbox: Buffer[] = [];
   private processing = false;
+  /** Set while statements wait for their `db.query.start` to commit. */
+  private awaitingJournal = false;
   private readonly pauseReasons = new Set<'journal' | 'target-busy'>();
   /** Set while dropping refused extended-protocol messages up to the client's Sync. */
   private discardingToSync = false;
@@ -150,6 +154,10 @@ export class ProxySession {
   private onClientData(chunk: Buffer): void {
     this.bytesFromClient += chunk.length;
     this.inbox.push(chunk);
+    // Reading stops while the journal commits, from the first chunk that arrives meanwhile:
+    // pausing up front would cost a pause and a resume per statement, though clients mostly
+    // wait for the answer before they send more.
+    if (this.awaitingJournal) this.pause('journal');
     if (!this.processing) void this.processInbox();
   }
 
@@ -184,9 +192,10 @@ export class ProxySession {
     }
     let refused = false;
     if (statements.size > 0) {
-      this.pause('journal');
+      this.awaitingJournal = true;
       refused = !(await this.recorder.recordStarts([...statements.values()]));
-      this.resume('journal');
+      this.awaitingJournal = false;
+      if (this.pauseReasons.has('journal')) this.resume('journal');
       if (this.endReason) {
         if (!refused)
           this.recorder.closeUnforwarded(
@@ -234,12 +243,7 @@ export class ProxySession {
       if (statement) this.recorder.expectStatement(statement);
       else if (message.type === 'S') this.recorder.expectSync();
     }
-    this.writeTo(
-      this.upstreamSocket,
-      coalesce(out),
-      () => this.pause('target-busy'),
-      () => this.resume('target-busy'),
-    );
+    this.writeTo(this.upstreamSocket, coalesce(out), this.targetBusy, this.targetReady);
     if (terminate) this.finish('client_terminated');
   }
 
@@ -264,17 +268,13 @@ export class ProxySession {
       base = this.heldBack.length;
       this.heldBack = null;
     }
-    const pieces: Buffer[] = [];
-    let written = 0;
+    const scan = this.upstreamScan;
+    scan.data = data;
+    scan.base = base;
+    scan.written = 0;
+    scan.pieces.length = 0;
     try {
-      this.scanner.scan(chunk, (message) => {
-        if (message.type === ServerMessageType.errorResponse) this.noteFatal(message.body);
-        const reply = this.recorder.observeServerMessage(message);
-        if (!reply) return;
-        const at = Math.max(base + message.start, written);
-        pieces.push(data.subarray(written, at), reply);
-        written = at;
-      });
+      this.scanner.scan(chunk, this.onServerMessage);
     } catch (error) {
       this.logger.error(
         { err: error, sessionId: this.options.context.sessionId },
@@ -287,30 +287,78 @@ export class ProxySession {
       this.finish('error', { code: lost.code, message: lost.message }, errorResponse(lost));
       return;
     }
+    const { written, pieces } = scan;
+    scan.data = emptyBuffer;
     let end = data.length;
     // A refusal reply goes just before a ReadyForQuery: keep an unfinished message back until
     // it is known not to be that ReadyForQuery.
     if (this.scanner.inMessage && this.recorder.awaitsRefusal)
       end = Math.max(base + this.scanner.pendingStart, written);
-    pieces.push(data.subarray(written, end));
     if (end < data.length) this.heldBack = Buffer.from(data.subarray(end));
-    this.bytesToClient += pieces.reduce((sum, piece) => sum + piece.length, 0);
-    this.writeTo(
-      this.client,
-      pieces,
-      () => this.upstreamSocket.pause(),
-      () => this.upstreamSocket.resume(),
-    );
+    // Usually the chunk goes on whole: no refusal reply to put in, nothing held back.
+    const rest = written === 0 && end === data.length ? data : data.subarray(written, end);
+    let bytes = rest.length;
+    for (const piece of pieces) bytes += piece.length;
+    this.bytesToClient += bytes;
+    if (pieces.length === 0) {
+      this.writeTo(this.client, rest, this.clientBusy, this.clientReady);
+    } else {
+      pieces.push(rest);
+      this.writeTo(this.client, pieces.splice(0), this.clientBusy, this.clientReady);
+    }
   }
 
+  /** Where the scan of the target chunk being handled stands (reused: one chunk at a time). */
+  private readonly upstreamScan = {
+    /** The bytes to forward: the chunk, after any bytes held back from the previous one. */
+    data: emptyBuffer as Buffer,
+    /** Where the chunk starts in `data`. */
+    base: 0,
+    /** How much of `data` is already in `pieces`. */
+    written: 0,
+    /** What goes to the client before `data` from `written` on, with refusal replies put in. */
+    pieces: [] as Buffer[],
+  };
+
+  private readonly onServerMessage = (message: ScannedMessage): void => {
+    if (message.type === ServerMessageType.errorResponse) this.noteFatal(message.body);
+    const reply = this.recorder.observeServerMessage(message);
+    if (!reply) return;
+    const scan = this.upstreamScan;
+    const at = Math.max(scan.base + message.start, scan.written);
+    scan.pieces.push(scan.data.subarray(scan.written, at), reply);
+    scan.written = at;
+  };
+
+  // Backpressure, bound once rather than per write.
+  private readonly targetBusy = (): void => this.pause('target-busy');
+  private readonly targetReady = (): void => this.resume('target-busy');
+  private readonly clientBusy = (): void => {
+    this.upstreamSocket.pause();
+  };
+  private readonly clientReady = (): void => {
+    this.upstreamSocket.resume();
+  };
+
   /** Writes pieces in order; when the socket's buffer is full, `stall` until it drains. */
-  private writeTo(socket: Socket, pieces: Buffer[], stall: () => void, proceed: () => void): void {
-    const nonEmpty = pieces.filter((piece) => piece.length > 0);
-    if (nonEmpty.length === 0 || socket.destroyed) return;
+  private writeTo(
+    socket: Socket,
+    pieces: Buffer | Buffer[],
+    stall: () => void,
+    proceed: () => void,
+  ): void {
+    if (socket.destroyed) return;
     let writable = true;
-    if (nonEmpty.length > 1) socket.cork();
-    for (const piece of nonEmpty) writable = socket.write(piece);
-    if (nonEmpty.length > 1) socket.uncork();
+    if (Buffer.isBuffer(pieces)) {
+      if (pieces.length === 0) return;
+      writable = socket.write(pieces);
+    } else {
+      const nonEmpty = pieces.filter((piece) => piece.length > 0);
+      if (nonEmpty.length === 0) return;
+      if (nonEmpty.length > 1) socket.cork();
+      for (const piece of nonEmpty) writable = socket.write(piece);
+      if (nonEmpty.length > 1) socket.uncork();
+    }
     if (!writable) {
       stall();
       socket.once('drain', proceed);

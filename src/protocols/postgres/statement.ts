@@ -27,7 +27,8 @@ const resultTypes = new Set<number>([
 ]);
 
 export class Statement {
-  readonly receivedAt = new Date();
+  /** When the client's message arrived, ISO 8601: the time of both of the statement's events. */
+  readonly receivedAt = new Date().toISOString();
   /** performance.now() when it was forwarded: durations run from there. */
   forwardedAt = 0;
   readonly sample: ResultSample;
