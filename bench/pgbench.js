@@ -5,7 +5,7 @@
 //   npm run build && node bench/pgbench.js          (BENCH_SECONDS=10 BENCH_ROUNDS=3 by default)
 //
 // Needs pgbench and pgbouncer (Debian: apt-get install postgresql-contrib pgbouncer).
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, fork, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,6 @@ import { parseConfig } from '../dist/config/index.js';
 import { startGateway } from '../dist/gateway/index.js';
 import { createLogger } from '../dist/log/index.js';
 import { freePort } from '../dist/sandbox/free-port.js';
-import { startOidcProvider } from '../dist/sandbox/oidc-provider.js';
 import { startPostgres } from '../dist/sandbox/postgres.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -129,6 +128,31 @@ function mainThreadCpuMicros() {
   }
 }
 
+/** The OpenID provider in a child process (see oidc-provider-process.js): its issuer and a token. */
+function startOidcProcess(clientId, clientSecret, group) {
+  const child = fork(new URL('./oidc-provider-process.js', import.meta.url), [
+    clientId,
+    clientSecret,
+    group,
+  ]);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the OpenID provider exited (code ${code})`)));
+    child.once('message', ({ issuer, token }) => {
+      child.removeAllListeners('exit');
+      const exited = new Promise((done) => child.once('exit', done));
+      resolve({
+        issuer,
+        token,
+        close: () => {
+          child.disconnect();
+          return exited;
+        },
+      });
+    });
+  });
+}
+
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
@@ -162,11 +186,7 @@ execFileSync(
     stdio: 'ignore',
   },
 );
-const oidc = await startOidcProvider({
-  audience: 'api://warden',
-  clients: [{ clientId: 'bench-agent', clientSecret: 'bench-secret', groups: ['agents-db'] }],
-  accessTokenTtlSeconds: 3600,
-});
+const oidc = await startOidcProcess('bench-agent', 'bench-secret', 'agents-db');
 const config = parseConfig(
   `store: { url: "sqlite:./warden-bench.db" }
 api: { listen: "127.0.0.1:${await freePort()}" }
@@ -184,7 +204,7 @@ connections:
 );
 const gateway = await startGateway(config, createLogger({ level: 'warn' }));
 const bouncer = await startPgBouncer(postgres, dir);
-const token = await oidc.clientCredentialsToken('bench-agent', 'bench-secret');
+const token = oidc.token;
 
 const allTargets = [
   {
