@@ -17,7 +17,21 @@ import { queryCompleted, queryStart, type SessionContext } from './event-drafts.
 import type { ScannedMessage } from './server-scanner.js';
 import { ServerMessageType as Type } from './server-messages.js';
 import { Statement } from './statement.js';
-import { StatementRequests } from './statement-requests.js';
+import { StatementRequests, type StagedChange } from './statement-requests.js';
+
+/** What the session gates and follows in one chunk of client messages. */
+export interface ObservedChunk {
+  /** Statements needing a committed `db.query.start` before the chunk goes on, in order. */
+  statements: Map<ClientMessage, Statement>;
+  /** Parse, Bind and Close messages, staged until the target answers them. */
+  changes: Map<ClientMessage, StagedChange> | null;
+}
+
+const ackTypes: Record<StagedChange['kind'], number> = {
+  parse: Type.parseComplete,
+  bind: Type.bindComplete,
+  close: Type.closeComplete,
+};
 
 export interface JournalAppender {
   append(draft: EventDraft): Promise<AuditEvent>;
@@ -33,6 +47,7 @@ const asynchronousTypes = new Set<number>([
 type Expected =
   | { kind: 'statement'; statement: Statement }
   | { kind: 'sync' }
+  | { kind: 'change'; change: StagedChange }
   /** A Sync forwarded in place of refused messages: the client gets `reply` before its ReadyForQuery. */
   | { kind: 'refusal'; reply: Buffer };
 
@@ -63,15 +78,68 @@ export class SessionRecorder {
 
   // ---- client → target ----------------------------------------------------------------------
 
-  /** The statement a Query, Execute or FunctionCall starts, else null (see statement-requests.ts). */
-  observeClientMessage(message: ClientMessage): Statement | null {
-    const asked = this.requests.read(message);
-    if (!asked) return null;
-    // read() made the request for this message alone: it is completed in place (spreading it
+  /**
+   * The statements a chunk of client messages starts (Query, Execute, FunctionCall, and a Bind
+   * whose Execute is not in the same chunk: Bind runs code on the target too), and the changes
+   * its Parse, Bind and Close messages ask for (see statement-requests.ts).
+   */
+  observe(messages: ClientMessage[]): ObservedChunk {
+    let statements = new Map<ClientMessage, Statement>();
+    let changes: Map<ClientMessage, StagedChange> | null = null;
+    let openBinds: Map<string, StagedChange & { kind: 'bind' }> | null = null;
+    let uncovered = false;
+    for (const message of messages) {
+      const asked = this.requests.read(message);
+      if (!asked) continue;
+      if ('kind' in asked) {
+        (changes ??= new Map()).set(message, asked);
+        if (asked.kind === 'bind') (openBinds ??= new Map()).set(asked.portal, asked);
+        continue;
+      }
+      const statement = new Statement(
+        asked.request,
+        asked.endsAt,
+        asked.binaryResult,
+        this.recording.responseSample,
+      );
+      statements.set(message, statement);
+      if (openBinds && asked.portal !== undefined) {
+        const bind = openBinds.get(asked.portal);
+        if (bind) {
+          bind.coveredBy = statement;
+          openBinds.delete(asked.portal);
+        }
+      }
+    }
+    if (openBinds) {
+      for (const change of changes!.values())
+        if (change.kind === 'bind' && !change.coveredBy) uncovered = true;
+    }
+    if (uncovered) {
+      // Binds of their own, in the order of the messages.
+      const ordered = new Map<ClientMessage, Statement>();
+      for (const message of messages) {
+        const change = changes!.get(message);
+        if (change?.kind === 'bind' && !change.coveredBy) {
+          change.statement = new Statement(
+            { command: change.bound.command, params: change.bound.params, protocol: 'extended' },
+            'execute',
+            false,
+            this.recording.responseSample,
+          );
+          ordered.set(message, change.statement);
+        } else {
+          const statement = statements.get(message);
+          if (statement) ordered.set(message, statement);
+        }
+      }
+      statements = ordered;
+    }
+    // read() made each request for its message alone: it is completed in place (spreading it
     // into a new object would take V8's slow path, once per statement).
-    const request = asked.request;
-    request.statementIndex = this.nextIndex++;
-    return new Statement(request, asked.endsAt, asked.binaryResult, this.recording.responseSample);
+    for (const statement of statements.values())
+      statement.request.statementIndex = this.nextIndex++;
+    return { statements, changes };
   }
 
   /**
@@ -128,6 +196,20 @@ export class SessionRecorder {
     this.expected.push({ kind: 'statement', statement });
   }
 
+  /** A Parse, Bind or Close was forwarded: it takes effect when the target acknowledges it. */
+  expectChange(change: StagedChange): void {
+    if (change.kind === 'bind' && change.statement) {
+      change.statement.forwardedAt = performance.now();
+      this.counts.statements++;
+    }
+    this.expected.push({ kind: 'change', change });
+  }
+
+  /** A Parse, Bind or Close that was not forwarded (refused, or after a Terminate). */
+  dropChange(change: StagedChange): void {
+    this.requests.unstage(change);
+  }
+
   expectSync(): void {
     this.expected.push({ kind: 'sync' });
   }
@@ -140,6 +222,11 @@ export class SessionRecorder {
   /** Whether a refusal reply still waits for its place in the target's answers. */
   get awaitsRefusal(): boolean {
     return this.pendingRefusals > 0;
+  }
+
+  /** Whether the target still owes answers to messages forwarded to it. */
+  get awaitsAnswers(): boolean {
+    return this.expected.length > 0;
   }
 
   /** The statement the target is working on (what a cancel interrupts). */
@@ -182,8 +269,13 @@ export class SessionRecorder {
    * Sync sent in its place), or null.
    */
   observeServerMessage(message: ScannedMessage): Buffer | null {
-    if (message.type === Type.readyForQuery) return this.onReadyForQuery();
+    if (message.type === Type.readyForQuery) return this.onReadyForQuery(message.body[0]);
     if (asynchronousTypes.has(message.type)) return null;
+    const head = this.expected[0];
+    if (head?.kind === 'change') {
+      this.onChangeAnswer(head.change, message);
+      return null;
+    }
     const statement = this.headStatement();
     if (!statement) {
       // An error outside any statement (a Parse or Bind failing before its Execute was queued).
@@ -198,6 +290,28 @@ export class SessionRecorder {
     return null;
   }
 
+  /** The target's answer while a Parse, Bind or Close is the oldest unanswered message. */
+  private onChangeAnswer(change: StagedChange, message: ScannedMessage): void {
+    const own = change.kind === 'bind' ? change.statement : null;
+    if (message.type === ackTypes[change.kind]) {
+      this.expected.shift();
+      this.requests.apply(change);
+      if (own) this.complete(own);
+    } else if (message.type === Type.errorResponse) {
+      this.expected.shift();
+      this.requests.unstage(change);
+      if (own) {
+        own.absorb(message);
+        this.complete(own);
+      } else if (change.kind === 'bind' && change.coveredBy) {
+        // The Execute it covers is skipped: it is recorded with the Bind's error.
+        change.coveredBy.absorb(message);
+      }
+      this.skippingToSync = true;
+    }
+    // Anything else answers a Describe sent in between (ParameterDescription, NoData, ...).
+  }
+
   private headStatement(): Statement | null {
     const head = this.expected[0];
     return head?.kind === 'statement' ? head.statement : null;
@@ -209,9 +323,11 @@ export class SessionRecorder {
   }
 
   /** ReadyForQuery ends a Query, a FunctionCall or a Sync, and whatever was skipped before it. */
-  private onReadyForQuery(): Buffer | null {
+  private onReadyForQuery(status: number | undefined): Buffer | null {
     const skipped = this.skippingToSync;
     this.skippingToSync = false;
+    // Idle: the transaction ended, and with it every portal.
+    if (status === 0x49) this.requests.transactionEnded();
     while (this.expected.length > 0) {
       const entry = this.expected.shift()!;
       if (entry.kind === 'refusal') {
@@ -219,19 +335,37 @@ export class SessionRecorder {
         return entry.reply;
       }
       if (entry.kind === 'sync') return null;
-      const statement = entry.statement;
+      let statement: Statement;
+      if (entry.kind === 'change') {
+        this.requests.unstage(entry.change);
+        if (entry.change.kind !== 'bind' || !entry.change.statement) continue;
+        statement = entry.change.statement;
+      } else {
+        statement = entry.statement;
+      }
       if (statement.endsAt === 'ready' && !skipped) {
+        if (this.droppedPrepared(statement)) this.requests.forgetPrepared();
         this.complete(statement);
         return null;
       }
-      this.complete(statement, {
-        code: null,
-        message: skipped
-          ? 'not run: an earlier statement in the same pipeline failed'
-          : 'no result: the target answered without running it',
-      });
+      this.complete(
+        statement,
+        statement.error ?? {
+          code: null,
+          message: skipped
+            ? 'not run: an earlier statement in the same pipeline failed'
+            : 'no result: the target answered without running it',
+        },
+      );
     }
     return null;
+  }
+
+  /** Whether a simple Query ran DEALLOCATE or DISCARD ALL (prepared statements are gone). */
+  private droppedPrepared(statement: Statement): boolean {
+    for (const tag of statement.tags)
+      if (tag.startsWith('DEALLOCATE') || tag === 'DISCARD ALL') return true;
+    return false;
   }
 
   // ---- completion ---------------------------------------------------------------------------
@@ -271,6 +405,11 @@ export class SessionRecorder {
     for (const entry of this.expected.splice(0)) {
       if (entry.kind === 'statement')
         this.complete(entry.statement, { code: null, message: reason });
+      else if (entry.kind === 'change') {
+        this.requests.unstage(entry.change);
+        if (entry.change.kind === 'bind' && entry.change.statement)
+          this.complete(entry.change.statement, { code: null, message: reason });
+      }
     }
   }
 

@@ -17,6 +17,9 @@ export const ServerMessageType = {
   notificationResponse: 0x41, // A
   noticeResponse: 0x4e, // N
   parameterStatus: 0x53, // S
+  parseComplete: 0x31, // 1
+  bindComplete: 0x32, // 2
+  closeComplete: 0x33, // 3
 } as const;
 
 export interface Column {

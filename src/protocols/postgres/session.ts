@@ -31,6 +31,7 @@ import { ClientFacingError, GatewayShutdown, SqlState } from './errors.js';
 import { cancel as cancelEvent, sessionEnd, type SessionContext } from './event-drafts.js';
 import { SessionRecorder, type JournalAppender } from './recorder.js';
 import type { Statement } from './statement.js';
+import type { StagedChange } from './statement-requests.js';
 import { ServerMessageScanner, type ScannedMessage } from './server-scanner.js';
 import { decodeErrorFields, ServerMessageType, type ServerError } from './server-messages.js';
 import { sendCancelRequest, type UpstreamConnection } from './upstream.js';
@@ -39,6 +40,9 @@ export type EndReason =
   'client_terminated' | 'client_disconnected' | 'upstream_closed' | 'gateway_shutdown' | 'error';
 
 const emptyBuffer = Buffer.alloc(0);
+
+/** How long answers still due are awaited after the client left. */
+const leaveWaitMs = 5000;
 
 const refusedStatementReply = errorResponse(
   new ClientFacingError(
@@ -78,6 +82,9 @@ export class ProxySession {
   private discardingToSync = false;
   /** Target bytes held back while a refusal reply may need to go in front of them. */
   private heldBack: Buffer | null = null;
+  /** Set once the client left (Terminate or disconnect) while answers were still due. */
+  private leaving: 'client_terminated' | 'client_disconnected' | null = null;
+  private leaveTimer: NodeJS.Timeout | null = null;
   /** The FATAL error with which the target ended the session itself (the client has it too). */
   private targetFatal: ServerError | null = null;
 
@@ -109,7 +116,7 @@ export class ProxySession {
     this.client.on('error', (error) =>
       this.logger.debug({ err: error }, 'client connection error'),
     );
-    this.client.on('close', () => this.finish('client_disconnected'));
+    this.client.on('close', () => this.endAfterAnswers('client_disconnected'));
     this.upstreamSocket.on('data', (chunk: Buffer) => this.onUpstreamData(chunk));
     this.upstreamSocket.on('error', (error) =>
       this.logger.warn({ err: error }, 'target connection error'),
@@ -152,6 +159,7 @@ export class ProxySession {
   // ---- client → target ----------------------------------------------------------------------
 
   private onClientData(chunk: Buffer): void {
+    if (this.leaving) return;
     this.bytesFromClient += chunk.length;
     this.inbox.push(chunk);
     // Reading stops while the journal commits, from the first chunk that arrives meanwhile:
@@ -181,15 +189,10 @@ export class ProxySession {
     const messages: ClientMessage[] = [];
     for (let message = this.reader.next(); message; message = this.reader.next())
       messages.push(message);
-    if (messages.length === 0 || this.endReason) return;
+    if (messages.length === 0 || this.endReason || this.leaving) return;
 
-    const statements = new Map<ClientMessage, Statement>();
-    for (const message of messages) {
-      // Also for messages a refusal will drop: the names a dropped Parse or Bind would have
-      // created only ever label an Execute that fails on the target.
-      const statement = this.recorder.observeClientMessage(message);
-      if (statement) statements.set(message, statement);
-    }
+    // Also for messages a refusal will drop: forward() unstages their changes.
+    const { statements, changes } = this.recorder.observe(messages);
     let refused = false;
     if (statements.size > 0) {
       this.awaitingJournal = true;
@@ -202,36 +205,49 @@ export class ProxySession {
             [...statements.values()],
             'not run: the session ended first',
           );
+        if (changes) for (const change of changes.values()) this.recorder.dropChange(change);
         return;
       }
     }
-    this.forward(messages, statements, refused);
+    this.forward(messages, statements, changes, refused);
   }
 
   private forward(
     messages: ClientMessage[],
     statements: Map<ClientMessage, Statement>,
+    changes: Map<ClientMessage, StagedChange> | null,
     refused: boolean,
   ): void {
     const out: Buffer[] = [];
     let terminate = false;
     for (const message of messages) {
-      if (message.type === 'X') {
-        out.push(message.bytes);
-        terminate = true;
-        break;
-      }
-      if (this.discardingToSync) {
-        if (message.type === 'S') {
+      const statement = statements.get(message);
+      const change = changes?.get(message);
+      if (terminate || this.discardingToSync) {
+        if (change) this.recorder.dropChange(change);
+        // Its start is committed (unless refused, when recordStarts closed it): close it.
+        if (statement && !refused)
+          this.recorder.closeUnforwarded(
+            [statement],
+            terminate
+              ? 'not run: the client sent it after Terminate'
+              : 'not run: an earlier statement in the same pipeline was refused',
+          );
+        if (!terminate && message.type === 'S') {
           out.push(message.bytes);
           this.recorder.expectRefusal(refusedStatementReply);
           this.discardingToSync = false;
         }
         continue;
       }
-      const statement = statements.get(message);
-      if (statement && refused) {
-        if (message.type === 'E') {
+      if (message.type === 'X') {
+        // Not forwarded: the target gets its Terminate once it has answered what came before.
+        terminate = true;
+        continue;
+      }
+      if (refused && (statement || message.type === 'B')) {
+        if (message.type === 'E' || message.type === 'B') {
+          if (change) this.recorder.dropChange(change);
           this.discardingToSync = true;
         } else {
           out.push(serialize.sync());
@@ -240,11 +256,28 @@ export class ProxySession {
         continue;
       }
       out.push(message.bytes);
-      if (statement) this.recorder.expectStatement(statement);
+      if (change) this.recorder.expectChange(change);
+      else if (statement) this.recorder.expectStatement(statement);
       else if (message.type === 'S') this.recorder.expectSync();
     }
     this.writeTo(this.upstreamSocket, coalesce(out), this.targetBusy, this.targetReady);
-    if (terminate) this.finish('client_terminated');
+    if (terminate) this.endAfterAnswers('client_terminated');
+  }
+
+  /**
+   * The client is gone or going: what it sent before still runs on the target, so the session
+   * ends once those answers are in (and recorded with their real results), or after a bound.
+   */
+  private endAfterAnswers(reason: 'client_terminated' | 'client_disconnected'): void {
+    if (this.endReason || this.leaving) return;
+    if (!this.recorder.awaitsAnswers) {
+      this.finish(reason);
+      return;
+    }
+    this.leaving = reason;
+    if (!this.client.destroyed) this.client.pause();
+    this.leaveTimer = setTimeout(() => this.finish(reason), leaveWaitMs);
+    this.leaveTimer.unref();
   }
 
   private pause(reason: 'journal' | 'target-busy'): void {
@@ -254,7 +287,7 @@ export class ProxySession {
 
   private resume(reason: 'journal' | 'target-busy'): void {
     this.pauseReasons.delete(reason);
-    if (this.pauseReasons.size === 0 && !this.endReason) this.client.resume();
+    if (this.pauseReasons.size === 0 && !this.endReason && !this.leaving) this.client.resume();
   }
 
   // ---- target → client ----------------------------------------------------------------------
@@ -306,6 +339,7 @@ export class ProxySession {
       pieces.push(rest);
       this.writeTo(this.client, pieces.splice(0), this.clientBusy, this.clientReady);
     }
+    if (this.leaving && !this.recorder.awaitsAnswers) this.finish(this.leaving);
   }
 
   /** Where the scan of the target chunk being handled stands (reused: one chunk at a time). */
@@ -413,18 +447,20 @@ export class ProxySession {
   ): void {
     if (this.endReason) return;
     this.endReason = reason;
+    if (this.leaveTimer) clearTimeout(this.leaveTimer);
     const { context, startedAt } = this.options;
 
     if (this.heldBack && !this.client.destroyed) this.client.write(this.heldBack);
     if (reason === 'gateway_shutdown') farewell = errorResponse(new GatewayShutdown());
     closeSocket(this.client, farewell);
-    // A Terminate tells the target's backend to end cleanly (the client's own, when it sent one).
-    closeSocket(
-      this.upstreamSocket,
-      reason === 'client_terminated' || reason === 'upstream_closed' ? null : serialize.end(),
-    );
+    // A Terminate tells the target's backend to end cleanly.
+    closeSocket(this.upstreamSocket, reason === 'upstream_closed' ? null : serialize.end());
 
-    this.recorder.abandon(`not completed: the session ended (${reason.replace('_', ' ')})`);
+    this.recorder.abandon(
+      this.leaving && reason === this.leaving
+        ? `result unknown: the client left and the target did not answer within ${leaveWaitMs / 1000} s`
+        : `not completed: the session ended (${reason.replace('_', ' ')})`,
+    );
     const totals: SessionTotals = {
       ...this.recorder.totals(),
       bytesFromClient: this.bytesFromClient,

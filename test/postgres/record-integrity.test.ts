@@ -1,0 +1,120 @@
+// The record must say what ran on the target, whatever order or mix of messages a client sends:
+// these are the ways a hostile client could make it say something else.
+import { serialize } from 'pg-protocol';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { connectionName, eventually, startHarness, type Harness } from './harness.js';
+import { openSession } from './raw-client.js';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+  const admin = await h.admin();
+  await admin.query(`
+    CREATE TABLE integrity (id int);
+    GRANT ALL ON integrity TO app_rw;
+    -- A domain whose CHECK writes a row: PostgreSQL evaluates it at Bind, before any Execute.
+    CREATE FUNCTION integrity_log(v int) RETURNS boolean LANGUAGE plpgsql VOLATILE AS
+      $$ BEGIN INSERT INTO integrity VALUES (v); RETURN true; END $$;
+    CREATE DOMAIN logged_int AS int CHECK (integrity_log(VALUE));
+  `);
+  await admin.end();
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+beforeEach(async () => {
+  const admin = await h.admin();
+  await admin.query('DELETE FROM integrity');
+  await admin.end();
+});
+
+async function rowsInTarget(): Promise<number[]> {
+  const admin = await h.admin();
+  const result = await admin.query('SELECT id FROM integrity ORDER BY id');
+  await admin.end();
+  return result.rows.map((row: { id: number }) => row.id);
+}
+
+describe('the record says what ran', () => {
+  it('a prepared statement name reused after a refused Parse keeps the statement that exists', async () => {
+    const admin = await h.admin();
+    await admin.query('INSERT INTO integrity VALUES (1), (2), (3)');
+    await admin.end();
+    const client = await openSession(h.listener.address.port, h.tokens.agent, connectionName);
+    client.write(
+      Buffer.concat([
+        serialize.parse({ name: 's1', text: 'DELETE FROM integrity' }),
+        serialize.sync(),
+      ]),
+    );
+    await client.until('readyForQuery');
+    // The target refuses this Parse (42P05: s1 exists), so s1 is still the DELETE.
+    client.write(
+      Buffer.concat([serialize.parse({ name: 's1', text: 'SELECT 1' }), serialize.sync()]),
+    );
+    await client.until('readyForQuery');
+    client.write(
+      Buffer.concat([serialize.bind({ statement: 's1' }), serialize.execute(), serialize.sync()]),
+    );
+    await client.until('readyForQuery');
+    client.end();
+
+    expect(await rowsInTarget()).toEqual([]);
+    const recorded = await h.journal.waitFor(
+      (event) => event.type === 'db.query' && event.request?.protocol === 'extended',
+    );
+    expect(recorded.request?.command).toBe('DELETE FROM integrity');
+    expect(recorded.response?.rows).toBe(3);
+  });
+
+  it('a Bind that runs code on the target is recorded before it is forwarded', async () => {
+    const admin = await h.admin();
+    const oid = Number((await admin.query("SELECT 'logged_int'::regtype::oid AS oid")).rows[0].oid);
+    await admin.end();
+    const before = h.journal.events.length;
+    const client = await openSession(h.listener.address.port, h.tokens.agent, connectionName);
+    client.write(
+      Buffer.concat([
+        serialize.parse({ name: 'b1', text: 'SELECT 1 WHERE $1 IS NOT NULL', types: [oid] }),
+        serialize.bind({ statement: 'b1', values: ['42'] }),
+        serialize.sync(),
+      ]),
+    );
+    await client.until('readyForQuery');
+    client.end();
+
+    expect(await rowsInTarget()).toEqual([42]);
+    const recorded = h.journal.events
+      .slice(before)
+      .filter((event) => event.type === 'db.query.start');
+    expect(recorded.map((event) => event.request?.command)).toContain(
+      'SELECT 1 WHERE $1 IS NOT NULL',
+    );
+    expect(recorded.find((event) => event.request?.params)?.request?.params).toEqual(['42']);
+  });
+
+  it('a statement sent together with Terminate is recorded with the result it had', async () => {
+    const before = h.journal.events.length;
+    const client = await openSession(h.listener.address.port, h.tokens.agent, connectionName);
+    client.write(
+      Buffer.concat([serialize.query('INSERT INTO integrity VALUES (7)'), serialize.end()]),
+    );
+    await client.waitClosed();
+
+    await eventually(async () => (await rowsInTarget()).includes(7));
+    const recorded = await eventually(async () =>
+      h.journal.events
+        .slice(before)
+        .find(
+          (event) =>
+            event.type === 'db.query' &&
+            event.request?.command === 'INSERT INTO integrity VALUES (7)',
+        ),
+    );
+    expect(recorded.outcome?.result).toBe('success');
+    expect(recorded.response?.rows).toBe(1);
+  });
+});
