@@ -117,4 +117,100 @@ describe('the record says what ran', () => {
     expect(recorded.outcome?.result).toBe('success');
     expect(recorded.response?.rows).toBe(1);
   });
+
+  it('a refused Parse in an earlier batch of the same write does not relabel the statement', async () => {
+    const admin = await h.admin();
+    await admin.query('INSERT INTO integrity VALUES (1), (2)');
+    await admin.end();
+    const before = h.journal.events.length;
+    const client = await openSession(h.listener.address.port, h.tokens.agent, connectionName);
+    client.write(
+      Buffer.concat([
+        serialize.parse({ name: 's2', text: 'DELETE FROM integrity' }),
+        serialize.sync(),
+      ]),
+    );
+    await client.until('readyForQuery');
+    // One write: the refused Parse and a Bind/Execute after its Sync, before it is answered.
+    client.write(
+      Buffer.concat([
+        serialize.parse({ name: 's2', text: 'SELECT 1' }),
+        serialize.sync(),
+        serialize.bind({ statement: 's2' }),
+        serialize.execute(),
+        serialize.sync(),
+      ]),
+    );
+    await client.until('readyForQuery');
+    await client.until('readyForQuery');
+    client.end();
+
+    expect(await rowsInTarget()).toEqual([]);
+    const recorded = await eventually(async () =>
+      h.journal.events
+        .slice(before)
+        .find((event) => event.type === 'db.query' && event.request?.protocol === 'extended'),
+    );
+    expect(recorded.request?.command).not.toBe('SELECT 1');
+    expect(recorded.request?.command).toContain('"s2"');
+    expect(recorded.response?.rows).toBe(2);
+  });
+
+  it('statements dropped after a refusal, up to the Sync, are closed as not run', async () => {
+    const before = h.journal.events.length;
+    const client = await openSession(h.listener.address.port, h.tokens.agent, connectionName);
+    h.journal.failWith(
+      new Error('disk full'),
+      (draft) =>
+        draft.type === 'db.query.start' &&
+        draft.request?.command === 'INSERT INTO integrity VALUES (1)',
+    );
+    try {
+      client.write(
+        Buffer.concat([
+          serialize.parse({ text: 'INSERT INTO integrity VALUES (1)' }),
+          serialize.bind(),
+          serialize.execute(),
+        ]),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      client.write(
+        Buffer.concat([
+          serialize.parse({ text: 'INSERT INTO integrity VALUES (2)' }),
+          serialize.bind(),
+          serialize.execute(),
+          serialize.sync(),
+        ]),
+      );
+      await client.until('readyForQuery');
+    } finally {
+      h.journal.failWith(null);
+    }
+    client.end();
+
+    expect(await rowsInTarget()).toEqual([]);
+    const completed = await eventually(async () =>
+      h.journal.events
+        .slice(before)
+        .find(
+          (event) =>
+            event.type === 'db.query' &&
+            event.request?.command === 'INSERT INTO integrity VALUES (2)',
+        ),
+    );
+    expect(completed.outcome?.result).toBe('failure');
+    expect(completed.outcome?.error?.message).toMatch(/^not run/);
+    const starts = h.journal.events
+      .slice(before)
+      .filter((event) => event.type === 'db.query.start');
+    for (const start of starts)
+      expect(
+        h.journal.events.some(
+          (event) =>
+            event.type === 'db.query' &&
+            event.sessionId === start.sessionId &&
+            event.request?.statementIndex === start.request?.statementIndex,
+        ),
+      ).toBe(true);
+  });
 });

@@ -372,6 +372,8 @@ export class SessionRecorder {
 
   private complete(statement: Statement, override: EventError | null = null): void {
     const error = override ?? statement.error;
+    if (!this.requests.sqlPrepared)
+      for (const tag of statement.tags) if (tag === 'PREPARE') this.requests.sqlPrepared = true;
     if (error) this.counts.errors++;
     this.counts.rows += statement.rows;
     this.writeCompletion(statement, error);

@@ -9,8 +9,9 @@
 // gated, before the messages ahead of it are answered, the name it uses is resolved as the target
 // will resolve it: from the last staged change to that name in the same Sync batch (if that
 // change fails, the target skips this message too, and it is recorded as not run), else from
-// the acknowledged state. A change still unanswered from an earlier batch may or may not take
-// effect: the text is then recorded as unknown rather than guessed.
+// the acknowledged state. A Parse still unanswered from an earlier batch may fail and leave an
+// older statement of that name in place: the text is then recorded as unknown, not guessed.
+// (A Bind from an earlier batch decides: if it fails, the transaction and its portals end.)
 import type { EventRequest } from '../../audit/event.js';
 import type { ClientMessage } from './client-reader.js';
 import type { Statement } from './statement.js';
@@ -60,6 +61,8 @@ export class StatementRequests {
   private readonly portals = new Map<string, Bound>();
   /** Changes sent (or about to be) and not yet answered, in the order the target sees them. */
   private readonly staged: StagedChange[] = [];
+  /** A statement was prepared in SQL (PREPARE): names Warden has not seen may exist. */
+  sqlPrepared = false;
   /** Counts the client's Syncs (and Queries): changes in an earlier batch may have failed. */
   private batch = 0;
 
@@ -138,7 +141,7 @@ export class StatementRequests {
     for (let i = this.staged.length - 1; i >= 0; i--) {
       const change = this.staged[i]!;
       if (change.kind === 'parse' && change.name === name) {
-        if (change.batch === this.batch) return change.text;
+        if (change.batch === this.batch || this.parseDecides(name, i)) return change.text;
         return `(prepared statement "${name}": text unknown, a Parse of it is still unanswered)`;
       }
       if (change.kind === 'close' && change.target === 'statement' && change.name === name)
@@ -147,17 +150,28 @@ export class StatementRequests {
     return this.prepared.get(name) ?? `(prepared statement "${name}": text unknown to Warden)`;
   }
 
+  /**
+   * Whether a Parse from an earlier batch, still unanswered, decides what the name means: if it
+   * fails, no statement of that name exists (PostgreSQL drops the unnamed statement before
+   * parsing; for a named one, no other statement of that name is known to exist).
+   */
+  private parseDecides(name: string, at: number): boolean {
+    if (name === '') return true;
+    if (this.sqlPrepared || this.prepared.has(name)) return false;
+    for (let i = 0; i < at; i++) {
+      const change = this.staged[i]!;
+      if (change.kind === 'parse' && change.name === name) return false;
+    }
+    return true;
+  }
+
   /** What an Execute of this portal will run on the target. */
   private portalRequest(portal: string): Bound {
     for (let i = this.staged.length - 1; i >= 0; i--) {
       const change = this.staged[i]!;
-      if (change.kind === 'bind' && change.portal === portal) {
-        if (change.batch === this.batch) return change.bound;
-        return {
-          command: `(portal "${portal}": unknown, a Bind of it is still unanswered)`,
-          params: [],
-        };
-      }
+      // Also from an earlier batch: if that Bind fails, its error ends the transaction (or
+      // leaves it aborted), and portals do not outlive it, so no other portal of that name runs.
+      if (change.kind === 'bind' && change.portal === portal) return change.bound;
       if (change.kind === 'close' && change.target === 'portal' && change.name === portal)
         return { command: `(portal "${portal}": closed)`, params: [] };
     }
