@@ -12,6 +12,13 @@ export const maxMessageLength = 0x3fffffff;
 /** A password message carries the access token: PostgreSQL allows 64 KB (PG_MAX_AUTH_TOKEN_LENGTH). */
 export const maxPasswordMessageLength = 65_535;
 
+/**
+ * PostgreSQL's limit for messages that carry no statement text or data (PQ_SMALL_MESSAGE_LIMIT):
+ * all but Query, Parse, Bind, CopyData, FunctionCall and the password/SASL message.
+ */
+export const maxSmallMessageLength = 10_000;
+const largeTypes = new Set('QPBdFp'.split('').map((type) => type.charCodeAt(0)));
+
 /** Message types a client may send after startup (PostgreSQL protocol 3.0, Frontend). */
 const frontendTypes = new Set('BCdcfDEHFpPQSX'.split('').map((type) => type.charCodeAt(0)));
 
@@ -55,6 +62,7 @@ export class ClientMessageReader {
     const headerLength = this.untyped ? 4 : 5;
     if (this.buffered < headerLength) return null;
     let type: string | null = null;
+    let limit = this.limit;
     if (!this.untyped) {
       const typeByte = this.byteAt(0);
       if (!frontendTypes.has(typeByte)) {
@@ -63,6 +71,7 @@ export class ClientMessageReader {
         );
       }
       type = String.fromCharCode(typeByte);
+      if (!largeTypes.has(typeByte)) limit = Math.min(limit, maxSmallMessageLength);
     }
     // The length counts itself but not the type byte.
     const length = this.int32At(headerLength - 4);
@@ -71,11 +80,11 @@ export class ClientMessageReader {
         `invalid length ${length} in ${type === null ? 'startup packet' : `message "${type}"`}`,
       );
     }
-    if (length > this.limit) {
+    if (length > limit) {
       throw new ProtocolViolation(
         type === null
-          ? `startup packet of ${length} bytes is larger than the ${this.limit} allowed`
-          : `message "${type}" of ${length} bytes is larger than the ${this.limit} allowed`,
+          ? `startup packet of ${length} bytes is larger than the ${limit} allowed`
+          : `message "${type}" of ${length} bytes is larger than the ${limit} allowed`,
       );
     }
     const total = length + (this.untyped ? 0 : 1);

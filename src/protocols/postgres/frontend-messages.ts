@@ -2,7 +2,23 @@
 // password, and what the recorder needs: Query, Parse, Bind, Execute, Close, FunctionCall).
 // Everything else is forwarded without being decoded. A malformed message is a
 // ProtocolViolation: the gateway never forwards what it could not read.
+import { createHash } from 'node:crypto';
 import { ProtocolViolation } from './errors.js';
+
+/**
+ * Statement text longer than `limit` bytes, as it goes into the record: the first `limit` bytes,
+ * then a marker with the full length and the SHA-256 of the full text, so the record stays
+ * checkable against what ran without holding (or writing) all of it.
+ */
+export function recordedText(bytes: Buffer, limit: number): string {
+  if (bytes.length <= limit) return bytes.toString('utf8');
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  // A character cut in two at the limit decodes as U+FFFD.
+  return (
+    bytes.toString('utf8', 0, limit) +
+    `… [Warden: text cut at ${limit} of ${bytes.length} bytes; sha256 ${digest}]`
+  );
+}
 
 /** Reads the fields of one message body, failing with the message's name when it is short. */
 class BodyReader {
@@ -15,6 +31,15 @@ class BodyReader {
 
   private malformed(): ProtocolViolation {
     return new ProtocolViolation(`malformed ${this.messageName} message`);
+  }
+
+  /** A C string, its text cut to `limit` bytes for the record (see recordedText). */
+  recordedCstring(limit: number): string {
+    const end = this.body.indexOf(0, this.position);
+    if (end < 0) throw this.malformed();
+    const text = recordedText(this.body.subarray(this.position, end), limit);
+    this.position = end + 1;
+    return text;
   }
 
   cstring(): string {
@@ -110,9 +135,9 @@ export function decodePassword(body: Buffer): string {
 
 // ---- after startup --------------------------------------------------------------------------
 
-export function decodeQuery(body: Buffer): string {
+export function decodeQuery(body: Buffer, textLimit = Infinity): string {
   const reader = new BodyReader(body, 'Query');
-  const text = reader.cstring();
+  const text = reader.recordedCstring(textLimit);
   reader.end();
   return text;
 }
@@ -122,10 +147,10 @@ export interface ParseMessage {
   text: string;
 }
 
-export function decodeParse(body: Buffer): ParseMessage {
+export function decodeParse(body: Buffer, textLimit = Infinity): ParseMessage {
   const reader = new BodyReader(body, 'Parse');
   const statement = reader.cstring();
-  const text = reader.cstring();
+  const text = reader.recordedCstring(textLimit);
   const typeCount = reader.count();
   reader.bytes(typeCount * 4);
   reader.end();

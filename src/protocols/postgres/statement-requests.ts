@@ -27,6 +27,8 @@ import {
 
 /** Longest parameter value kept in the record (the rest is cut, with its size noted). */
 const recordedValueLimit = 64 * 1024;
+/** Longest statement text kept in the record (the rest is cut, with its size and SHA-256 noted). */
+export const recordedTextLimit = 64 * 1024;
 
 export interface StatementRequest {
   request: EventRequest;
@@ -75,7 +77,7 @@ export class StatementRequests {
       case 'Q':
         this.batch++;
         return {
-          request: { command: decodeQuery(message.body), protocol: 'simple' },
+          request: { command: decodeQuery(message.body, recordedTextLimit), protocol: 'simple' },
           endsAt: 'ready',
           binaryResult: false,
         };
@@ -83,7 +85,7 @@ export class StatementRequests {
         this.batch++;
         return null;
       case 'P': {
-        const parse = decodeParse(message.body);
+        const parse = decodeParse(message.body, recordedTextLimit);
         return this.stage({ kind: 'parse', name: parse.statement, text: parse.text, batch: 0 });
       }
       case 'B': {
