@@ -50,6 +50,8 @@ export interface HarnessOptions {
   postgres?: PostgresSandboxOptions;
   /** More connections, given the sandbox (e.g. other credentials or TLS modes). */
   extraConnections?: (postgres: PostgresSandbox) => ConnectionConfig[];
+  /** Lifetime of the sandbox provider's access tokens (default: its own, 600 s). */
+  accessTokenTtlSeconds?: number;
 }
 
 export interface ListenerOverrides {
@@ -130,7 +132,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await setup.query(`CREATE DATABASE app OWNER ${appUser.name}`);
   await setup.end();
 
-  const oidc = await startOidcProvider({ audience, clients: Object.values(identities) });
+  const oidc = await startOidcProvider({
+    audience,
+    clients: Object.values(identities),
+    ...(options.accessTokenTtlSeconds
+      ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds }
+      : {}),
+  });
   const verifier = createTokenVerifier({
     providers: [
       {

@@ -121,6 +121,7 @@ export function serveClient(socket: Socket, context: ClientConnectionContext): C
       recording: context.recording,
       logger: opened.logger,
       startedAt: opened.startedAt,
+      expiresAt: admission.principal.expiresAt,
     });
     const key = context.cancels.register(() => proxy.cancel());
     channel.socket.write(

@@ -39,6 +39,14 @@ export class GatewayShutdown extends ClientFacingError {
   }
 }
 
+/** The access token the session was opened with expired: the session ends. */
+export class TokenExpired extends ClientFacingError {
+  constructor() {
+    super(SqlState.adminShutdown, 'Warden: the access token expired; reconnect with a new one');
+    this.name = 'TokenExpired';
+  }
+}
+
 /** The client broke the wire protocol (a malformed or oversized message): the connection ends. */
 export class ProtocolViolation extends ClientFacingError {
   constructor(message: string) {

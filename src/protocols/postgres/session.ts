@@ -27,7 +27,7 @@ import {
   type ClientMessage,
   type ClientMessageReader,
 } from './client-reader.js';
-import { ClientFacingError, GatewayShutdown, SqlState } from './errors.js';
+import { ClientFacingError, GatewayShutdown, SqlState, TokenExpired } from './errors.js';
 import { cancel as cancelEvent, sessionEnd, type SessionContext } from './event-drafts.js';
 import { SessionRecorder, type JournalAppender } from './recorder.js';
 import type { Statement } from './statement.js';
@@ -37,7 +37,12 @@ import { decodeErrorFields, ServerMessageType, type ServerError } from './server
 import { sendCancelRequest, type UpstreamConnection } from './upstream.js';
 
 export type EndReason =
-  'client_terminated' | 'client_disconnected' | 'upstream_closed' | 'gateway_shutdown' | 'error';
+  | 'client_terminated'
+  | 'client_disconnected'
+  | 'upstream_closed'
+  | 'gateway_shutdown'
+  | 'token_expired'
+  | 'error';
 
 const emptyBuffer = Buffer.alloc(0);
 
@@ -63,7 +68,12 @@ export interface ProxySessionOptions {
   recording: RecordingConfig;
   logger: Logger;
   startedAt: number;
+  /** When the access token expires: the session ends then (null: it does not expire). */
+  expiresAt?: Date | null;
 }
+
+/** The longest delay setTimeout takes (about 24.8 days); longer waits are re-armed. */
+const maxTimerDelayMs = 0x7fffffff;
 
 export class ProxySession {
   private readonly client: Socket;
@@ -85,6 +95,7 @@ export class ProxySession {
   /** Set once the client left (Terminate or disconnect) while answers were still due. */
   private leaving: 'client_terminated' | 'client_disconnected' | null = null;
   private leaveTimer: NodeJS.Timeout | null = null;
+  private expiryTimer: NodeJS.Timeout | null = null;
   /** The FATAL error with which the target ended the session itself (the client has it too). */
   private targetFatal: ServerError | null = null;
 
@@ -122,9 +133,31 @@ export class ProxySession {
       this.logger.warn({ err: error }, 'target connection error'),
     );
     this.upstreamSocket.on('close', () => this.onUpstreamClosed());
+    if (this.options.expiresAt) this.armExpiry(this.options.expiresAt.getTime());
     // The client may have gone while the target was being connected.
     if (this.client.destroyed) this.finish('client_disconnected');
     else if (this.reader.pendingBytes > 0) void this.processInbox();
+  }
+
+  /** Ends the session when the access token expires. */
+  private armExpiry(at: number): void {
+    const delay = at - Date.now();
+    if (delay > maxTimerDelayMs) {
+      this.expiryTimer = setTimeout(() => this.armExpiry(at), maxTimerDelayMs);
+    } else {
+      this.expiryTimer = setTimeout(
+        () => {
+          const expired = new TokenExpired();
+          this.finish(
+            'token_expired',
+            { code: expired.code, message: expired.message },
+            errorResponse(expired),
+          );
+        },
+        Math.max(0, delay),
+      );
+    }
+    this.expiryTimer.unref();
   }
 
   /** Forwards a client's CancelRequest to the target with the target's own key, and records it. */
@@ -448,6 +481,7 @@ export class ProxySession {
     if (this.endReason) return;
     this.endReason = reason;
     if (this.leaveTimer) clearTimeout(this.leaveTimer);
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
     const { context, startedAt } = this.options;
 
     if (this.heldBack && !this.client.destroyed) this.client.write(this.heldBack);
