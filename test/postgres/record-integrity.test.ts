@@ -213,4 +213,36 @@ describe('the record says what ran', () => {
         ),
       ).toBe(true);
   });
+
+  it('a Bind whose Execute arrives in a later packet gets one start, with the Execute', async () => {
+    const before = h.journal.events.length;
+    const client = await openSession(h.listener.address.port, h.tokens.agent, connectionName);
+    const batch = Buffer.concat([
+      serialize.parse({ text: 'INSERT INTO integrity VALUES ($1)' }),
+      serialize.bind({ values: ['5'] }),
+      serialize.execute(),
+      serialize.sync(),
+    ]);
+    const split = batch.length - serialize.sync().length - 3;
+    client.write(batch.subarray(0, split));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    client.write(batch.subarray(split));
+    await client.until('readyForQuery');
+    client.end();
+
+    expect(await rowsInTarget()).toEqual([5]);
+    await eventually(async () =>
+      h.journal.events
+        .slice(before)
+        .some(
+          (event) =>
+            event.type === 'db.query' &&
+            event.request?.command === 'INSERT INTO integrity VALUES ($1)',
+        ),
+    );
+    const starts = h.journal.events
+      .slice(before)
+      .filter((event) => event.type === 'db.query.start');
+    expect(starts.map((event) => event.request?.params)).toEqual([['5']]);
+  });
 });

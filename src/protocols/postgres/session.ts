@@ -84,6 +84,8 @@ export class ProxySession {
   private readonly logger: Logger;
 
   private readonly inbox: Buffer[] = [];
+  /** Complete messages held for the next round, until the message being received is in. */
+  private carried: ClientMessage[] = [];
   private processing = false;
   /** Set while statements wait for their `db.query.start` to commit. */
   private awaitingJournal = false;
@@ -219,9 +221,21 @@ export class ProxySession {
   }
 
   private async processMessages(): Promise<void> {
-    const messages: ClientMessage[] = [];
+    const messages = this.carried;
+    this.carried = [];
     for (let message = this.reader.next(); message; message = this.reader.next())
       messages.push(message);
+    if (this.reader.pendingBytes > 0) {
+      // A Bind whose Execute may be the message still arriving waits for it, so that one
+      // `db.query.start` covers both (a Bind alone is gated on its own).
+      let cut = messages.length;
+      for (let i = messages.length - 1; i >= 0; i--) {
+        const type = messages[i]!.type;
+        if (type === 'E' || type === 'S' || type === 'X') break;
+        if (type === 'B') cut = i;
+      }
+      if (cut < messages.length) this.carried = messages.splice(cut);
+    }
     if (messages.length === 0 || this.endReason || this.leaving) return;
 
     // Also for messages a refusal will drop: forward() unstages their changes.
