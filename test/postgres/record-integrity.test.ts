@@ -245,4 +245,43 @@ describe('the record says what ran', () => {
       .filter((event) => event.type === 'db.query.start');
     expect(starts.map((event) => event.request?.params)).toEqual([['5']]);
   });
+
+  it('a statement replaced in SQL (DEALLOCATE, PREPARE) is not recorded with its old text', async () => {
+    const admin = await h.admin();
+    await admin.query('INSERT INTO integrity VALUES (1)');
+    await admin.end();
+    const before = h.journal.events.length;
+    const client = await openSession(h.listener.address.port, h.tokens.agent, connectionName);
+    client.write(
+      Buffer.concat([serialize.parse({ name: 's3', text: 'SELECT 1' }), serialize.sync()]),
+    );
+    await client.until('readyForQuery');
+    client.write(serialize.query('DEALLOCATE s3; PREPARE s3 AS DELETE FROM integrity'));
+    await client.until('readyForQuery');
+    client.write(
+      Buffer.concat([serialize.bind({ statement: 's3' }), serialize.execute(), serialize.sync()]),
+    );
+    await client.until('readyForQuery');
+    client.end();
+
+    expect(await rowsInTarget()).toEqual([]);
+    const recorded = await eventually(async () =>
+      h.journal.events
+        .slice(before)
+        .find(
+          (event) =>
+            event.type === 'db.query' &&
+            event.request?.protocol === 'extended' &&
+            event.request?.command !== 'SELECT 1',
+        ),
+    );
+    expect(recorded.request?.command).toContain('"s3"');
+    expect(recorded.response?.rows).toBe(1);
+    expect(
+      h.journal.events
+        .slice(before)
+        .filter((event) => event.request?.protocol === 'extended')
+        .map((event) => event.request?.command),
+    ).not.toContain('SELECT 1');
+  });
 });

@@ -344,7 +344,6 @@ export class SessionRecorder {
         statement = entry.statement;
       }
       if (statement.endsAt === 'ready' && !skipped) {
-        if (this.droppedPrepared(statement)) this.requests.forgetPrepared();
         this.complete(statement);
         return null;
       }
@@ -361,19 +360,13 @@ export class SessionRecorder {
     return null;
   }
 
-  /** Whether a simple Query ran DEALLOCATE or DISCARD ALL (prepared statements are gone). */
-  private droppedPrepared(statement: Statement): boolean {
-    for (const tag of statement.tags)
-      if (tag.startsWith('DEALLOCATE') || tag === 'DISCARD ALL') return true;
-    return false;
-  }
-
   // ---- completion ---------------------------------------------------------------------------
 
   private complete(statement: Statement, override: EventError | null = null): void {
     const error = override ?? statement.error;
-    if (!this.requests.sqlPrepared)
-      for (const tag of statement.tags) if (tag === 'PREPARE') this.requests.sqlPrepared = true;
+    // DEALLOCATE or DISCARD ALL in SQL (simple or extended): prepared statements may be gone.
+    for (const tag of statement.tags)
+      if (tag.startsWith('DEALLOCATE') || tag === 'DISCARD ALL') this.requests.forgetPrepared();
     if (error) this.counts.errors++;
     this.counts.rows += statement.rows;
     this.writeCompletion(statement, error);

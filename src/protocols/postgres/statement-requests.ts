@@ -63,8 +63,6 @@ export class StatementRequests {
   private readonly portals = new Map<string, Bound>();
   /** Changes sent (or about to be) and not yet answered, in the order the target sees them. */
   private readonly staged: StagedChange[] = [];
-  /** A statement was prepared in SQL (PREPARE): names Warden has not seen may exist. */
-  sqlPrepared = false;
   /** Counts the client's Syncs (and Queries): changes in an earlier batch may have failed. */
   private batch = 0;
 
@@ -143,28 +141,15 @@ export class StatementRequests {
     for (let i = this.staged.length - 1; i >= 0; i--) {
       const change = this.staged[i]!;
       if (change.kind === 'parse' && change.name === name) {
-        if (change.batch === this.batch || this.parseDecides(name, i)) return change.text;
+        // The unnamed statement is dropped before a Parse of it: if that fails, none exists.
+        // A named one may exist already (also from SQL PREPARE, which Warden does not follow).
+        if (change.batch === this.batch || name === '') return change.text;
         return `(prepared statement "${name}": text unknown, a Parse of it is still unanswered)`;
       }
       if (change.kind === 'close' && change.target === 'statement' && change.name === name)
         return `(prepared statement "${name}": closed)`;
     }
     return this.prepared.get(name) ?? `(prepared statement "${name}": text unknown to Warden)`;
-  }
-
-  /**
-   * Whether a Parse from an earlier batch, still unanswered, decides what the name means: if it
-   * fails, no statement of that name exists (PostgreSQL drops the unnamed statement before
-   * parsing; for a named one, no other statement of that name is known to exist).
-   */
-  private parseDecides(name: string, at: number): boolean {
-    if (name === '') return true;
-    if (this.sqlPrepared || this.prepared.has(name)) return false;
-    for (let i = 0; i < at; i++) {
-      const change = this.staged[i]!;
-      if (change.kind === 'parse' && change.name === name) return false;
-    }
-    return true;
   }
 
   /** What an Execute of this portal will run on the target. */
