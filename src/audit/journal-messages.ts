@@ -7,6 +7,8 @@ import type { InsertStatements } from './event-insert.js';
 /** What the writer thread is started with. */
 export interface WriterData {
   store: StoreSpec;
+  /** The writer connection's `wal_autocheckpoint`; absent: SQLite's default. */
+  walAutocheckpointPages?: number;
   /** Its SQL, compiled by the store's Kysely on the main thread (the writer does not load Kysely). */
   sql: WriterSql;
 }

@@ -18,11 +18,11 @@ function send(message: FromWriter): void {
 
 let writer: JournalWriter | null = null;
 try {
-  const { store, sql } = workerData as WriterData;
-  writer = JournalWriter.open(store, sql);
+  const { store, sql, walAutocheckpointPages } = workerData as WriterData;
+  writer = JournalWriter.open(store, sql, walAutocheckpointPages);
 } catch (error) {
+  // The thread then ends by itself, once the message is delivered (closing the port could drop it).
   send({ kind: 'failed', message: (error as Error).message });
-  port.close();
 }
 
 if (writer !== null) {

@@ -49,8 +49,8 @@ export class JournalWriter {
   #head: ChainHead;
 
   /** Opens the store's write connection and reads the chain head. */
-  static open(spec: StoreSpec, sql: WriterSql): JournalWriter {
-    const database = openSqliteDatabase(spec.path, spec);
+  static open(spec: StoreSpec, sql: WriterSql, walAutocheckpointPages?: number): JournalWriter {
+    const database = openSqliteDatabase(spec.path, { ...spec, walAutocheckpointPages });
     try {
       return new JournalWriter(database, sql);
     } catch (error) {

@@ -1,6 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import { silentLogger, type Logger } from '../log/index.js';
-import type { Store } from '../store/index.js';
+import {
+  startCheckpointer,
+  WRITER_AUTOCHECKPOINT_PAGES,
+  type Checkpointer,
+  type Store,
+} from '../store/index.js';
 import type { UnhashedEvent } from './chain.js';
 import { JournalWriteError } from './errors.js';
 import type { AuditEvent, EventDraft } from './event.js';
@@ -31,6 +36,15 @@ export interface Journal {
 
 export interface JournalOptions {
   logger?: Logger;
+  /** Called after each group commit, before its appends resolve (metrics, tests). */
+  onCommit?: (commit: GroupCommit) => void;
+}
+
+/** One transaction of the journal: the events it committed, seq `firstSeq` to `lastSeq`. */
+export interface GroupCommit {
+  events: number;
+  firstSeq: number;
+  lastSeq: number;
 }
 
 /** A request handed to the writer thread, waiting for its answer. */
@@ -69,16 +83,33 @@ export async function openJournal(store: Store, options: JournalOptions = {}): P
     chainHead: { sql: chainHead.sql, parameters: chainHead.parameters },
     inserts: compileInserts(store.db),
   };
+  // Checkpoints run on a thread of their own, so that the writer's commits do not wait for them
+  // (see store/checkpointer.ts); the writer keeps checkpointing itself, less often, as the bound
+  // on the log, and as the only checkpoints should the checkpointer not start. Both threads
+  // start together.
   const worker = new Worker(writerScript(), {
-    workerData: { store: store.spec, sql } satisfies WriterData,
+    workerData: {
+      store: store.spec,
+      sql,
+      walAutocheckpointPages: WRITER_AUTOCHECKPOINT_PAGES,
+    } satisfies WriterData,
   });
-  try {
-    await writerReady(worker);
-  } catch (error) {
-    await worker.terminate();
-    throw error;
+  const [checkpointing, writing] = await Promise.allSettled([
+    startCheckpointer(store.spec, {
+      onError: (message) => logger.warn({ reason: message }, 'audit journal: checkpoint failed'),
+    }),
+    writerReady(worker),
+  ]);
+  const checkpointer = checkpointing.status === 'fulfilled' ? checkpointing.value : null;
+  if (checkpointing.status === 'rejected') {
+    logger.warn({ err: checkpointing.reason }, 'audit journal: checkpoints stay on the writer');
   }
-  return new WorkerJournal(worker, logger);
+  if (writing.status === 'rejected') {
+    await worker.terminate();
+    await checkpointer?.close();
+    throw writing.reason;
+  }
+  return new WorkerJournal(worker, checkpointer, logger, options.onCommit ?? null);
 }
 
 function writerReady(worker: Worker): Promise<void> {
@@ -120,6 +151,8 @@ function writerReady(worker: Worker): Promise<void> {
  */
 class WorkerJournal implements Journal {
   readonly #worker: Worker;
+  readonly #checkpointer: Checkpointer | null;
+  readonly #onCommit: ((commit: GroupCommit) => void) | null;
   readonly #logger: Logger;
   #nextId = 1;
   /** Requests made in this event-loop turn, posted together at its end. */
@@ -133,8 +166,15 @@ class WorkerJournal implements Journal {
   #stopped: string | null = null;
   #whenIdle: (() => void) | null = null;
 
-  constructor(worker: Worker, logger: Logger) {
+  constructor(
+    worker: Worker,
+    checkpointer: Checkpointer | null,
+    logger: Logger,
+    onCommit: ((commit: GroupCommit) => void) | null,
+  ) {
     this.#worker = worker;
+    this.#checkpointer = checkpointer;
+    this.#onCommit = onCommit;
     this.#logger = logger;
     worker.on('message', (message: FromWriter) => this.#onMessage(message));
     worker.on('error', (error) => this.#onStopped(`the writer thread failed: ${error.message}`));
@@ -202,12 +242,14 @@ class WorkerJournal implements Journal {
     if (this.#pending.size > 0) {
       await new Promise<void>((resolve) => (this.#whenIdle = resolve));
     }
-    if (this.#stopped !== null) return;
-    const exited = new Promise((resolve) => this.#worker.once('exit', resolve));
-    // Until the writer has closed its connection, the process must not end.
-    this.#worker.ref();
-    this.#post({ kind: 'close' });
-    await exited;
+    if (this.#stopped === null) {
+      const exited = new Promise((resolve) => this.#worker.once('exit', resolve));
+      // Until the writer has closed its connection, the process must not end.
+      this.#worker.ref();
+      this.#post({ kind: 'close' });
+      await exited;
+    }
+    await this.#checkpointer?.close();
   }
 
   /** Hands this turn's requests to the writer in one message. */
@@ -258,6 +300,15 @@ class WorkerJournal implements Journal {
   /** Completes the committed requests' events with their chain fields and resolves them. */
   #resolve(committed: Committed): void {
     const { requests, hashes } = committed;
+    if (this.#onCommit !== null) {
+      const events = hashes.length / HASH_LENGTH;
+      const firstSeq = requests[1] as number;
+      try {
+        this.#onCommit({ events, firstSeq, lastSeq: firstSeq + events - 1 });
+      } catch (error) {
+        this.#logger.warn({ err: error }, 'audit journal: onCommit failed');
+      }
+    }
     let prevHash = committed.prevHash;
     let at = 0;
     for (let index = 0; index < requests.length; index += 2) {

@@ -9,6 +9,12 @@ import { parseStoreUrl } from './url.js';
 
 export { TYPES_WITHOUT_TYPE_INDEX, type Database, type EventsTable } from './schema.js';
 export type { StoreDialect } from './dialect.js';
+export {
+  startCheckpointer,
+  WRITER_AUTOCHECKPOINT_PAGES,
+  type Checkpointer,
+  type CheckpointerOptions,
+} from './checkpointer.js';
 
 /** The database behind the journal and everything else Warden keeps. */
 export interface Store {

@@ -11,6 +11,11 @@ export interface SqliteOptions {
   synchronous: StoreConfig['synchronous'];
   /** How long a write waits for another connection's lock before failing with SQLITE_BUSY. */
   busyTimeoutMs: number;
+  /**
+   * The connection's `wal_autocheckpoint` (pages), when not SQLite's default of 1000: the
+   * journal's writer checkpoints less often while a checkpointer thread runs (checkpointer.ts).
+   */
+  walAutocheckpointPages?: number;
 }
 
 const synchronousPragma: Record<StoreConfig['synchronous'], string> = {
@@ -50,5 +55,8 @@ export function openSqliteDatabase(path: string, options: SqliteOptions): Better
     );
   }
   database.pragma(`synchronous = ${synchronous}`);
+  if (options.walAutocheckpointPages !== undefined) {
+    database.pragma(`wal_autocheckpoint = ${Math.trunc(options.walAutocheckpointPages)}`);
+  }
   return database;
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventDraft } from '../../src/audit/index.js';
@@ -36,28 +36,6 @@ export async function openTempStore(options: OpenStoreOptions = {}): Promise<Tem
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/**
- * Transactions committed to the SQLite database at `path` since its write-ahead log was last
- * reset, read from the log itself: a commit ends with a frame whose "database size" field is set.
- * It watches the journal's writer thread from outside, whatever connection it uses.
- */
-export function committedTransactions(path: string): number {
-  const walPath = `${path}-wal`;
-  if (!existsSync(walPath)) return 0;
-  const wal = readFileSync(walPath);
-  if (wal.length < 32) return 0;
-  const pageSize = wal.readUInt32BE(8);
-  const salt1 = wal.readUInt32BE(16);
-  const salt2 = wal.readUInt32BE(20);
-  let commits = 0;
-  // Frames of an earlier generation of the log carry other salts: the log ends at the first one.
-  for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) {
-    if (wal.readUInt32BE(at + 8) !== salt1 || wal.readUInt32BE(at + 12) !== salt2) break;
-    if (wal.readUInt32BE(at + 4) !== 0) commits += 1;
-  }
-  return commits;
 }
 
 export const billingAgent = {

@@ -10,8 +10,9 @@ import {
   verifyJournal,
   type AuditEvent,
   type EventDraft,
+  type GroupCommit,
 } from '../../src/audit/index.js';
-import { committedTransactions, openTempStore, queryDraft, type TempStore } from './fixtures.js';
+import { openTempStore, queryDraft, type TempStore } from './fixtures.js';
 
 const canonicalize = createRequire(import.meta.url)('canonicalize') as (input: unknown) => string;
 
@@ -123,8 +124,8 @@ describe('journal', () => {
 
   it('commits appends made in the same turn in one transaction, each resolving after it', async () => {
     const { store, path } = await temp();
-    const journal = await openJournal(store);
-    const transactionsBefore = committedTransactions(path);
+    const commits: GroupCommit[] = [];
+    const journal = await openJournal(store, { onCommit: (commit) => commits.push(commit) });
     const observer = new BetterSqlite3(path, { readonly: true });
     const committedRows = () =>
       (observer.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
@@ -134,7 +135,7 @@ describe('journal', () => {
     );
     const results = await Promise.all(appends);
 
-    expect(committedTransactions(path) - transactionsBefore).toBe(1);
+    expect(commits).toEqual([{ events: 200, firstSeq: 1, lastSeq: 200 }]);
     // Another connection already sees all 200 rows when any of the promises resolves.
     expect(results.every((result) => result.visible === 200)).toBe(true);
     const events = results.map((result) => result.event);
@@ -148,8 +149,8 @@ describe('journal', () => {
 
   it('gathers appends arriving while a commit runs into the next transaction', async () => {
     const { store, path } = await temp();
-    const journal = await openJournal(store);
-    const transactionsBefore = committedTransactions(path);
+    const commits: GroupCommit[] = [];
+    const journal = await openJournal(store, { onCommit: (commit) => commits.push(commit) });
 
     // Another connection holds the write lock for 200 ms: the first commit waits for it (within
     // the busy timeout) while the other appends arrive.
@@ -170,7 +171,10 @@ describe('journal', () => {
     expect(later.map((event) => event.seq)).toEqual([2, 3, 4, 5, 6]);
     await unlocked;
     locker.close();
-    expect(committedTransactions(path) - transactionsBefore).toBe(2);
+    expect(commits).toEqual([
+      { events: 1, firstSeq: 1, lastSeq: 1 },
+      { events: 5, firstSeq: 2, lastSeq: 6 },
+    ]);
     await journal.close();
     expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 6, lastSeq: 6 });
   });
@@ -292,6 +296,15 @@ describe('journal', () => {
     expect(third.seq).toBe(3);
     expect(third.prevHash).toBe(second?.hash);
     expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 3, lastSeq: 3 });
+  });
+
+  it('fails to open, saying why, when its writer cannot open the store', async () => {
+    const { store, path } = await temp();
+    // A directory where the database file is: the writer's connection cannot be opened.
+    const broken = { ...store, spec: { ...store.spec, path: `${path}/journal.db` } };
+    await expect(openJournal(broken)).rejects.toThrow(
+      /audit journal: cannot open the journal writer: store: cannot open SQLite database/,
+    );
   });
 
   it('settles pending appends on close and refuses appends after it', async () => {
