@@ -2,6 +2,8 @@ import { Worker } from 'node:worker_threads';
 import { silentLogger, type Logger } from '../log/index.js';
 import {
   startCheckpointer,
+  workerReady,
+  workerScript,
   WRITER_AUTOCHECKPOINT_PAGES,
   type Checkpointer,
   type Store,
@@ -56,18 +58,6 @@ interface PendingAppend {
 }
 
 /**
- * The writer thread's script. In a build it is the compiled journal-worker.js next to this
- * module. Under vitest this module is the TypeScript source (src/audit/journal.ts), and Node 20
- * cannot start a worker thread from a .ts file (vitest's transform does not reach into worker
- * threads either), so the compiled worker in dist/ is used: `npm test` builds first.
- */
-function writerScript(): URL {
-  return import.meta.url.endsWith('.ts')
-    ? new URL('../../dist/audit/journal-worker.js', import.meta.url)
-    : new URL('./journal-worker.js', import.meta.url);
-}
-
-/**
  * Opens the journal of a store. One journal (one process) writes to a store: its writer thread
  * holds the chain head, and a second writer would be refused by the unique `seq`, not chained.
  */
@@ -87,7 +77,7 @@ export async function openJournal(store: Store, options: JournalOptions = {}): P
   // (see store/checkpointer.ts); the writer keeps checkpointing itself, less often, as the bound
   // on the log, and as the only checkpoints should the checkpointer not start. Both threads
   // start together.
-  const worker = new Worker(writerScript(), {
+  const worker = new Worker(workerScript(import.meta.url, 'journal-worker.js'), {
     workerData: {
       store: store.spec,
       sql,
@@ -98,7 +88,10 @@ export async function openJournal(store: Store, options: JournalOptions = {}): P
     startCheckpointer(store.spec, {
       onError: (message) => logger.warn({ reason: message }, 'audit journal: checkpoint failed'),
     }),
-    writerReady(worker),
+    workerReady(
+      worker,
+      (reason) => new Error(`audit journal: cannot open the journal writer: ${reason}`),
+    ),
   ]);
   const checkpointer = checkpointing.status === 'fulfilled' ? checkpointing.value : null;
   if (checkpointing.status === 'rejected') {
@@ -110,33 +103,6 @@ export async function openJournal(store: Store, options: JournalOptions = {}): P
     throw writing.reason;
   }
   return new WorkerJournal(worker, checkpointer, logger, options.onCommit ?? null);
-}
-
-function writerReady(worker: Worker): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const fail = (reason: string) => {
-      cleanup();
-      reject(new Error(`audit journal: cannot open the journal writer: ${reason}`));
-    };
-    const onMessage = (message: FromWriter) => {
-      if (message.kind === 'ready') {
-        cleanup();
-        resolve();
-      } else if (message.kind === 'failed') {
-        fail(message.message);
-      }
-    };
-    const onError = (error: Error) => fail(error.message);
-    const onExit = (code: number) => fail(`the writer thread exited (code ${code})`);
-    const cleanup = () => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-    };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-  });
 }
 
 /**

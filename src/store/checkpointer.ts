@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { StoreSpec } from './index.js';
+import { workerReady, workerScript } from './worker-thread.js';
 
 // Checkpoints of a SQLite store on a thread of their own.
 //
@@ -35,48 +36,15 @@ export interface CheckpointerOptions {
   onError?: (message: string) => void;
 }
 
-/**
- * The thread's script: the compiled checkpointer-worker.js next to this module; under vitest,
- * where this module is the TypeScript source, the one in dist/ (see the journal's writer).
- */
-function checkpointerScript(): URL {
-  return import.meta.url.endsWith('.ts')
-    ? new URL('../../dist/store/checkpointer-worker.js', import.meta.url)
-    : new URL('./checkpointer-worker.js', import.meta.url);
-}
-
 /** Starts checkpointing the store described by `spec` on a thread of its own. */
 export async function startCheckpointer(
   spec: StoreSpec,
   options: CheckpointerOptions = {},
 ): Promise<Checkpointer> {
-  const worker = new Worker(checkpointerScript(), {
+  const worker = new Worker(workerScript(import.meta.url, 'checkpointer-worker.js'), {
     workerData: { spec, busyIntervalMs: 20, idleIntervalMs: 1000 } satisfies CheckpointerData,
   });
-  await new Promise<void>((resolve, reject) => {
-    const fail = (reason: string) => {
-      cleanup();
-      reject(new Error(`store: cannot start checkpointing: ${reason}`));
-    };
-    const onMessage = (message: FromCheckpointer) => {
-      if (message.kind === 'ready') {
-        cleanup();
-        resolve();
-      } else {
-        fail(message.message);
-      }
-    };
-    const onError = (error: Error) => fail(error.message);
-    const onExit = (code: number) => fail(`its thread exited (code ${code})`);
-    const cleanup = () => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-    };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-  });
+  await workerReady(worker, (reason) => new Error(`store: cannot start checkpointing: ${reason}`));
   worker.on('message', (message: FromCheckpointer) => {
     if (message.kind === 'error') options.onError?.(message.message);
   });

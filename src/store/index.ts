@@ -15,6 +15,7 @@ export {
   type Checkpointer,
   type CheckpointerOptions,
 } from './checkpointer.js';
+export { workerReady, workerScript } from './worker-thread.js';
 
 /** The database behind the journal and everything else Warden keeps. */
 export interface Store {
