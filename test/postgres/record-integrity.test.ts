@@ -9,8 +9,7 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness();
-  const admin = await h.admin();
-  await admin.query(`
+  await onTarget(`
     CREATE TABLE integrity (id int);
     GRANT ALL ON integrity TO app_rw;
     -- A domain whose CHECK writes a row: PostgreSQL evaluates it at Bind, before any Execute.
@@ -18,31 +17,34 @@ beforeAll(async () => {
       $$ BEGIN INSERT INTO integrity VALUES (v); RETURN true; END $$;
     CREATE DOMAIN logged_int AS int CHECK (integrity_log(VALUE));
   `);
-  await admin.end();
 });
 
 afterAll(async () => {
   await h?.close();
 });
 
-beforeEach(async () => {
+/** Runs SQL straight on the target as its superuser, around Warden. */
+async function onTarget(sql: string) {
   const admin = await h.admin();
-  await admin.query('DELETE FROM integrity');
-  await admin.end();
+  try {
+    return await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+beforeEach(async () => {
+  await onTarget('DELETE FROM integrity');
 });
 
 async function rowsInTarget(): Promise<number[]> {
-  const admin = await h.admin();
-  const result = await admin.query('SELECT id FROM integrity ORDER BY id');
-  await admin.end();
+  const result = await onTarget('SELECT id FROM integrity ORDER BY id');
   return result.rows.map((row: { id: number }) => row.id);
 }
 
 describe('the record says what ran', () => {
   it('a prepared statement name reused after a refused Parse keeps the statement that exists', async () => {
-    const admin = await h.admin();
-    await admin.query('INSERT INTO integrity VALUES (1), (2), (3)');
-    await admin.end();
+    await onTarget('INSERT INTO integrity VALUES (1), (2), (3)');
     const client = await openSession(h.listener.address.port, h.tokens.agent, connectionName);
     client.write(
       Buffer.concat([
@@ -71,9 +73,7 @@ describe('the record says what ran', () => {
   });
 
   it('a Bind that runs code on the target is recorded before it is forwarded', async () => {
-    const admin = await h.admin();
-    const oid = Number((await admin.query("SELECT 'logged_int'::regtype::oid AS oid")).rows[0].oid);
-    await admin.end();
+    const oid = Number((await onTarget("SELECT 'logged_int'::regtype::oid AS oid")).rows[0].oid);
     const before = h.journal.events.length;
     const client = await openSession(h.listener.address.port, h.tokens.agent, connectionName);
     client.write(
@@ -119,9 +119,7 @@ describe('the record says what ran', () => {
   });
 
   it('a refused Parse in an earlier batch of the same write does not relabel the statement', async () => {
-    const admin = await h.admin();
-    await admin.query('INSERT INTO integrity VALUES (1), (2)');
-    await admin.end();
+    await onTarget('INSERT INTO integrity VALUES (1), (2)');
     const before = h.journal.events.length;
     const client = await openSession(h.listener.address.port, h.tokens.agent, connectionName);
     client.write(
@@ -247,9 +245,7 @@ describe('the record says what ran', () => {
   });
 
   it('a statement replaced in SQL (DEALLOCATE, PREPARE) is not recorded with its old text', async () => {
-    const admin = await h.admin();
-    await admin.query('INSERT INTO integrity VALUES (1)');
-    await admin.end();
+    await onTarget('INSERT INTO integrity VALUES (1)');
     const before = h.journal.events.length;
     const client = await openSession(h.listener.address.port, h.tokens.agent, connectionName);
     client.write(
