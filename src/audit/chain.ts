@@ -43,5 +43,30 @@ function canonicalJson(event: UnhashedEvent): string {
   if (canonical === undefined) {
     throw new TypeError('an audit event must be a JSON object');
   }
+  // The package writes a function as `undefined`, which is not JSON: an event holding one is
+  // refused rather than stored unreadable. Only a text with that word in it needs the check.
+  if (canonical.includes('undefined') && !isJson(canonical)) {
+    throw new TypeError(`${functionPath(event, 'event') ?? 'event'} is a function, not JSON data`);
+  }
   return canonical;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Where the first function in `value` is, as `event.raw.callback`; null if there is none. */
+function functionPath(value: unknown, path: string): string | null {
+  if (typeof value === 'function') return path;
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [key, member] of Object.entries(value)) {
+    const found = functionPath(member, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`);
+    if (found !== null) return found;
+  }
+  return null;
 }

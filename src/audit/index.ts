@@ -4,8 +4,14 @@
 export * from './event.js';
 export { GENESIS_HASH, hashEvent } from './chain.js';
 export { AuditQueryError, JournalWriteError } from './errors.js';
-export { openJournal, type GroupCommit, type Journal, type JournalOptions } from './journal.js';
-export { createAuditReader, type AuditReader } from './reader.js';
+export {
+  openJournal,
+  type AppendOptions,
+  type GroupCommit,
+  type Journal,
+  type JournalOptions,
+} from './journal.js';
+export { createAuditReader, type AuditReader, type AuditReaderOptions } from './reader.js';
 export type { EventFilter } from './events-query.js';
 export type { SessionDetail, SessionFilter, SessionPage } from './sessions.js';
 export type { SessionSummary } from './session-summary.js';

@@ -8,58 +8,79 @@ import {
   type Checkpointer,
   type Store,
 } from '../store/index.js';
-import type { UnhashedEvent } from './chain.js';
+import { GENESIS_HASH, sealEvent, type UnhashedEvent } from './chain.js';
 import { JournalWriteError } from './errors.js';
 import type { AuditEvent, EventDraft } from './event.js';
 import { newEventId } from './event-id.js';
 import { compileInserts } from './event-insert.js';
-import {
-  HASH_LENGTH,
-  type AppendRequest,
-  type CommitFailure,
-  type Committed,
-  type FromWriter,
-  type Refusal,
-  type ToWriter,
-  type WriterData,
-  type WriterSql,
-} from './journal-messages.js';
+import { DEFAULT_SEGMENT_BYTES, EventLog, type ChainHead } from './event-log.js';
+import { eventLogDirectory } from './event-log-segments.js';
+import type { FromIndexer, IndexerData, ToIndexer } from './journal-messages.js';
 import { toIsoTime } from './time.js';
 
 /** The append-only, hash-chained record every other part of Warden writes to. */
 export interface Journal {
   /** Resolves once the event is committed; rejects with JournalWriteError if it was not. */
-  append(draft: EventDraft): Promise<AuditEvent>;
-  /** Appends several events in one transaction: all are committed, or none. */
+  append(draft: EventDraft, options?: AppendOptions): Promise<AuditEvent>;
+  /** Appends several events in one group commit: all are committed, or none. */
   appendMany(drafts: EventDraft[]): Promise<AuditEvent[]>;
-  /** Waits for pending appends to settle; later appends are refused. Does not close the store. */
+  /**
+   * Resolves once every event committed before the call is in the store's events table, where
+   * readers find it (they get there within milliseconds anyway: this is for reading one's own
+   * writes). Resolves as well when indexing fails; the failure is logged.
+   */
+  indexed(): Promise<void>;
+  /** Waits for pending appends to settle and indexes them; later appends are refused. Does not close the store. */
   close(): Promise<void>;
+}
+
+export interface AppendOptions {
+  /**
+   * Whether something waits for this commit, as a statement held until its record is committed
+   * does (the default). An event nothing waits for, as a result recorded after the fact, joins
+   * the next group commit instead of causing one of its own, at most LINGER_MS later.
+   */
+  awaited?: boolean;
 }
 
 export interface JournalOptions {
   logger?: Logger;
   /** Called after each group commit, before its appends resolve (metrics, tests). */
   onCommit?: (commit: GroupCommit) => void;
+  /** The event log's segment size (bytes): a segment is closed once it has grown past it. */
+  segmentBytes?: number;
 }
 
-/** One transaction of the journal: the events it committed, seq `firstSeq` to `lastSeq`. */
+/** One group commit of the journal: the events it committed, seq `firstSeq` to `lastSeq`. */
 export interface GroupCommit {
   events: number;
   firstSeq: number;
   lastSeq: number;
 }
 
-/** A request handed to the writer thread, waiting for its answer. */
+/** One call to append or appendMany, waiting to be committed. */
 interface PendingAppend {
-  /** The events as they will be returned; the writer's answer completes their chain fields. */
+  /** Sealed in place when written: seq, prevHash and hash are filled in then. */
   events: UnhashedEvent[];
   resolve(events: AuditEvent[]): void;
   reject(error: JournalWriteError): void;
 }
 
+/** Appends written to the log together, waiting for the sync that commits them (full). */
+interface WrittenGroup {
+  appends: PendingAppend[];
+  commit: GroupCommit;
+}
+
+/** At most, between an append nothing waits for and its commit. */
+const LINGER_MS = 5;
+
+/** Between the indexer's passes over the log. */
+const INDEX_INTERVAL_MS = 10;
+
 /**
- * Opens the journal of a store. One journal (one process) writes to a store: its writer thread
- * holds the chain head, and a second writer would be refused by the unique `seq`, not chained.
+ * Opens the journal of a store. One process writes to a store: the event log's lock refuses a
+ * second one.
  */
 export async function openJournal(store: Store, options: JournalOptions = {}): Promise<Journal> {
   const logger = options.logger ?? silentLogger();
@@ -69,102 +90,158 @@ export async function openJournal(store: Store, options: JournalOptions = {}): P
     .orderBy('seq', 'desc')
     .limit(1)
     .compile();
-  const sql: WriterSql = {
-    chainHead: { sql: chainHead.sql, parameters: chainHead.parameters },
-    inserts: compileInserts(store.db),
-  };
-  // Checkpoints run on a thread of their own, so that the writer's commits do not wait for them
-  // (see store/checkpointer.ts); the writer keeps checkpointing itself, less often, as the bound
+  const last = await store.db
+    .selectFrom('events')
+    .select(['seq', 'hash'])
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  let log: EventLog;
+  try {
+    log = EventLog.open(eventLogDirectory(store.spec.path), {
+      synchronous: store.spec.synchronous,
+      segmentBytes: options.segmentBytes ?? DEFAULT_SEGMENT_BYTES,
+      indexedHead: last
+        ? { seq: Number(last.seq), hash: last.hash }
+        : { seq: 0, hash: GENESIS_HASH },
+    });
+  } catch (error) {
+    throw new Error(`audit journal: cannot open the event log: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  // Checkpoints run on a thread of their own, so that the indexer's commits do not wait for them
+  // (see store/checkpointer.ts); the indexer keeps checkpointing itself, less often, as the bound
   // on the log, and as the only checkpoints should the checkpointer not start. Both threads
   // start together.
-  const worker = new Worker(workerScript(import.meta.url, 'journal-worker.js'), {
+  const indexer = new Worker(workerScript(import.meta.url, 'journal-indexer-worker.js'), {
     workerData: {
       store: store.spec,
-      sql,
+      sql: {
+        chainHead: { sql: chainHead.sql, parameters: chainHead.parameters },
+        inserts: compileInserts(store.db),
+      },
+      directory: log.directory,
+      shared: log.shared,
+      intervalMs: INDEX_INTERVAL_MS,
       walAutocheckpointPages: WRITER_AUTOCHECKPOINT_PAGES,
-    } satisfies WriterData,
+    } satisfies IndexerData,
   });
-  const [checkpointing, writing] = await Promise.allSettled([
+  const [checkpointing, indexing] = await Promise.allSettled([
     startCheckpointer(store.spec, {
       onError: (message) => logger.warn({ reason: message }, 'audit journal: checkpoint failed'),
     }),
     workerReady(
-      worker,
-      (reason) => new Error(`audit journal: cannot open the journal writer: ${reason}`),
+      indexer,
+      (reason) => new Error(`audit journal: cannot open the journal's indexer: ${reason}`),
     ),
   ]);
   const checkpointer = checkpointing.status === 'fulfilled' ? checkpointing.value : null;
   if (checkpointing.status === 'rejected') {
-    logger.warn({ err: checkpointing.reason }, 'audit journal: checkpoints stay on the writer');
+    logger.warn({ err: checkpointing.reason }, 'audit journal: checkpoints stay on the indexer');
   }
-  if (writing.status === 'rejected') {
-    await worker.terminate();
+  if (indexing.status === 'rejected') {
+    await indexer.terminate();
     await checkpointer?.close();
-    throw writing.reason;
+    log.close();
+    throw indexing.reason;
   }
-  return new WorkerJournal(worker, checkpointer, logger, options.onCommit ?? null);
+  return new LoggedJournal(log, store.spec.synchronous, indexer, checkpointer, logger, options);
 }
 
 /**
- * The journal as the rest of the process sees it. Appends are stamped (id, time) and shaped here,
- * handed to the writer thread once per event-loop turn in one message, and resolved when the
- * writer reports their group commit. The writer thread seals and commits (see journal-writer.ts),
- * so the main thread, which proxies every session, spends little more than a structured clone
- * per event on the journal.
- *
- * Group commit: the writer commits everything that reached it while its previous commit ran in
- * one transaction, so the cost of a commit is shared by every session appending at that moment.
+ * The journal as the rest of the process sees it. Appends are stamped (id, time) and shaped at
+ * once; at the end of the event-loop turn they are sealed into the chain (seq, prevHash, SHA-256
+ * over the canonical JSON) and written to the event log together, in one write: a group commit,
+ * shared by every session that appended in that turn. They resolve when it returned (`normal`)
+ * or once the log is synced (`full`; appends written while a sync runs wait for the next one).
  */
-class WorkerJournal implements Journal {
-  readonly #worker: Worker;
+class LoggedJournal implements Journal {
+  readonly #log: EventLog;
+  readonly #synchronous: 'normal' | 'full';
+  readonly #indexer: Worker;
   readonly #checkpointer: Checkpointer | null;
   readonly #onCommit: ((commit: GroupCommit) => void) | null;
   readonly #logger: Logger;
-  #nextId = 1;
-  /** Requests made in this event-loop turn, posted together at its end. */
-  #outgoing: AppendRequest[] = [];
+  /** The last event written to the log. */
+  #head: ChainHead;
+  /** Appends for the next group commit, at the end of this event-loop turn (or lingering). */
+  #outgoing: PendingAppend[] = [];
   #flushScheduled = false;
-  /** Requests handed over (or about to be), by id. */
-  readonly #pending = new Map<number, PendingAppend>();
+  /** Set while only appends nothing waits for are queued: their commit at the latest. */
+  #lingering: NodeJS.Timeout | null = null;
+  /** Written, waiting for a sync (full). */
+  #unsynced: WrittenGroup[] = [];
+  #syncing: Promise<void> | null = null;
+  /** Answers the indexer owes, by request id. */
+  readonly #indexRequests = new Map<number, () => void>();
+  #nextIndexRequest = 1;
+  #indexError: string | null = null;
+  #indexerRunning = true;
   #closed = false;
   #closing: Promise<void> | null = null;
-  /** Set when the writer thread stopped unexpectedly: every later append is refused. */
+  /** Set when the log cannot be trusted any more (a sync failed): every later append is refused. */
   #stopped: string | null = null;
-  #whenIdle: (() => void) | null = null;
 
   constructor(
-    worker: Worker,
+    log: EventLog,
+    synchronous: 'normal' | 'full',
+    indexer: Worker,
     checkpointer: Checkpointer | null,
     logger: Logger,
-    onCommit: ((commit: GroupCommit) => void) | null,
+    options: JournalOptions,
   ) {
-    this.#worker = worker;
+    this.#log = log;
+    this.#synchronous = synchronous;
+    this.#head = log.head;
+    this.#indexer = indexer;
     this.#checkpointer = checkpointer;
-    this.#onCommit = onCommit;
     this.#logger = logger;
-    worker.on('message', (message: FromWriter) => this.#onMessage(message));
-    worker.on('error', (error) => this.#onStopped(`the writer thread failed: ${error.message}`));
-    worker.on('exit', (code) => {
-      if (!this.#closed || this.#pending.size > 0)
-        this.#onStopped(`the writer thread exited (code ${code})`);
+    this.#onCommit = options.onCommit ?? null;
+    indexer.on('message', (message: FromIndexer) => this.#onIndexerMessage(message));
+    indexer.on('error', (error) => this.#onIndexerStopped(`it failed: ${error.message}`));
+    indexer.on('exit', (code) => {
+      if (!this.#closed) this.#onIndexerStopped(`its thread exited (code ${code})`);
     });
-    // An idle journal does not keep the process alive; one with appends in flight does.
-    worker.unref();
+    // Indexing is a background task: it keeps the process alive only while someone waits for it.
+    indexer.unref();
   }
 
-  append(draft: EventDraft): Promise<AuditEvent> {
+  append(draft: EventDraft, options: AppendOptions = {}): Promise<AuditEvent> {
     return new Promise((resolve, reject) =>
-      this.#submit([draft], (events) => resolve(events[0] as AuditEvent), reject),
+      this.#submit(
+        [draft],
+        options.awaited ?? true,
+        (events) => resolve(events[0] as AuditEvent),
+        reject,
+      ),
     );
   }
 
   appendMany(drafts: EventDraft[]): Promise<AuditEvent[]> {
-    return new Promise((resolve, reject) => this.#submit(drafts, resolve, reject));
+    return new Promise((resolve, reject) => this.#submit(drafts, true, resolve, reject));
   }
 
-  /** Queues one request for this turn's message to the writer, or refuses it at once. */
+  indexed(): Promise<void> {
+    if (this.#closed || !this.#indexerRunning) return Promise.resolve();
+    return new Promise((resolve) => {
+      const id = this.#nextIndexRequest++;
+      if (this.#indexRequests.size === 0) this.#indexer.ref();
+      this.#indexRequests.set(id, resolve);
+      this.#indexer.postMessage({ kind: 'index', id } satisfies ToIndexer);
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#closing ??= this.#shutDown();
+    return this.#closing;
+  }
+
+  /** Queues one request for the next group commit, or refuses it at once. */
   #submit(
     drafts: EventDraft[],
+    awaited: boolean,
     resolve: (events: AuditEvent[]) => void,
     reject: (error: unknown) => void,
   ): void {
@@ -187,161 +264,189 @@ class WorkerJournal implements Journal {
       reject(error);
       return;
     }
-    const id = this.#nextId++;
-    if (this.#pending.size === 0) this.#worker.ref();
-    this.#pending.set(id, { events, resolve, reject });
-    this.#outgoing.push({ id, events });
-    if (!this.#flushScheduled) {
+    this.#outgoing.push({ events, resolve, reject });
+    if (this.#flushScheduled) return;
+    if (awaited) {
       this.#flushScheduled = true;
+      if (this.#lingering !== null) clearTimeout(this.#lingering);
+      this.#lingering = null;
       setImmediate(this.#flush);
+    } else {
+      this.#lingering ??= setTimeout(this.#flush, LINGER_MS);
     }
   }
 
-  close(): Promise<void> {
-    this.#closed = true;
-    this.#closing ??= this.#shutDown();
-    return this.#closing;
-  }
-
-  async #shutDown(): Promise<void> {
-    this.#flush();
-    if (this.#pending.size > 0) {
-      await new Promise<void>((resolve) => (this.#whenIdle = resolve));
-    }
-    if (this.#stopped === null) {
-      const exited = new Promise((resolve) => this.#worker.once('exit', resolve));
-      // Until the writer has closed its connection, the process must not end.
-      this.#worker.ref();
-      this.#post({ kind: 'close' });
-      await exited;
-    }
-    await this.#checkpointer?.close();
-  }
-
-  /** Hands this turn's requests to the writer in one message. */
+  /** Seals this turn's appends and writes them to the log in one write: the group commit. */
   readonly #flush = (): void => {
     this.#flushScheduled = false;
-    if (this.#outgoing.length === 0) return;
-    const requests = this.#outgoing;
+    if (this.#lingering !== null) clearTimeout(this.#lingering);
+    this.#lingering = null;
+    const appends = this.#outgoing;
     this.#outgoing = [];
-    try {
-      this.#post({ kind: 'append', requests });
-    } catch {
-      // Something in an event cannot cross to the writer thread (structured clone refuses, say,
-      // a function). Hand the requests over one by one so that only the culprits are refused.
-      for (const request of requests) {
-        try {
-          this.#post({ kind: 'append', requests: [request] });
-        } catch (error) {
-          this.#refuse({
-            id: request.id,
-            stage: 'seal',
-            message: (error as Error).message,
-            code: null,
-          });
-        }
+    if (appends.length === 0) return;
+    if (this.#stopped !== null) {
+      this.#refuse(appends, `audit journal: ${this.#stopped}`);
+      return;
+    }
+    const sealed: PendingAppend[] = [];
+    let text = '';
+    let head = this.#head;
+    for (const pending of appends) {
+      try {
+        const lines = sealLines(pending.events, head);
+        text += lines.text;
+        head = lines.head;
+        sealed.push(pending);
+      } catch (error) {
+        pending.reject(
+          new JournalWriteError(`audit event cannot be recorded: ${(error as Error).message}`, {
+            cause: error,
+          }),
+        );
       }
+    }
+    if (sealed.length === 0) return;
+    const firstSeq = this.#head.seq + 1;
+    try {
+      this.#log.append(text, firstSeq);
+    } catch (error) {
+      this.#logger.error(
+        { err: error, events: head.seq - this.#head.seq, firstSeq },
+        'audit journal: writing to the event log failed, the group commit is refused',
+      );
+      this.#refuse(sealed, `audit journal: commit failed: ${(error as Error).message}`, error);
+      return;
+    }
+    this.#head = head;
+    const written = {
+      appends: sealed,
+      commit: { events: head.seq - firstSeq + 1, firstSeq, lastSeq: head.seq },
+    };
+    if (this.#synchronous === 'full') {
+      this.#unsynced.push(written);
+      this.#syncing ??= this.#syncAll();
+    } else {
+      this.#committed(written);
     }
   };
 
-  #post(message: ToWriter): void {
-    this.#worker.postMessage(message);
-  }
-
-  #onMessage(message: FromWriter): void {
-    switch (message.kind) {
-      case 'results':
-        if (message.failure !== null) this.#logCommitFailure(message.failure);
-        for (const refusal of message.refused) this.#refuse(refusal);
-        if (message.committed !== null) this.#resolve(message.committed);
-        return;
-      case 'log':
-        this.#logger[message.level](message.fields, message.message);
-        return;
-      default:
-        return;
-    }
-  }
-
-  /** Completes the committed requests' events with their chain fields and resolves them. */
-  #resolve(committed: Committed): void {
-    const { requests, hashes } = committed;
-    if (this.#onCommit !== null) {
-      const events = hashes.length / HASH_LENGTH;
-      const firstSeq = requests[1] as number;
+  /** Syncs the log until nothing written is unsynced, committing each group once it is synced. */
+  async #syncAll(): Promise<void> {
+    while (this.#unsynced.length > 0) {
+      const groups = this.#unsynced;
+      this.#unsynced = [];
       try {
-        this.#onCommit({ events, firstSeq, lastSeq: firstSeq + events - 1 });
+        await this.#log.sync();
+      } catch (error) {
+        // After a failed sync the kernel may have dropped the unsynced pages: what was written
+        // cannot be known to be on the disk, now or later. Nothing more is accepted.
+        this.#stop(`syncing the event log failed: ${(error as Error).message}`);
+        for (const group of [...groups, ...this.#unsynced.splice(0)]) {
+          this.#refuse(
+            group.appends,
+            `audit journal: commit failed: ${(error as Error).message}`,
+            error,
+          );
+        }
+        break;
+      }
+      for (const group of groups) this.#committed(group);
+    }
+    this.#syncing = null;
+  }
+
+  #committed({ appends, commit }: WrittenGroup): void {
+    this.#log.publish(commit.lastSeq);
+    if (this.#onCommit !== null) {
+      try {
+        this.#onCommit(commit);
       } catch (error) {
         this.#logger.warn({ err: error }, 'audit journal: onCommit failed');
       }
     }
-    let prevHash = committed.prevHash;
-    let at = 0;
-    for (let index = 0; index < requests.length; index += 2) {
-      const id = requests[index] as number;
-      let seq = requests[index + 1] as number;
-      const pending = this.#pending.get(id);
-      if (pending === undefined) continue;
-      this.#pending.delete(id);
-      for (const event of pending.events) {
-        const hash = hashes.slice(at, at + HASH_LENGTH);
-        at += HASH_LENGTH;
-        // seq and prevHash fill their placeholders; hash is added last.
-        Object.assign(event, { seq, prevHash, hash });
-        prevHash = hash;
-        seq += 1;
-      }
-      pending.resolve(pending.events as AuditEvent[]);
-    }
-    if (this.#pending.size === 0) this.#becameIdle();
+    for (const pending of appends) pending.resolve(pending.events as AuditEvent[]);
   }
 
-  #refuse(refusal: Refusal): void {
-    const pending = this.#pending.get(refusal.id);
-    if (pending === undefined) return;
-    this.#pending.delete(refusal.id);
-    const message =
-      refusal.stage === 'seal'
-        ? `audit event cannot be recorded: ${refusal.message}`
-        : `audit journal: commit failed: ${refusal.message}`;
-    pending.reject(
-      new JournalWriteError(message, { cause: driverError(refusal.message, refusal.code) }),
-    );
-    if (this.#pending.size === 0) this.#becameIdle();
+  #refuse(appends: PendingAppend[], message: string, cause?: unknown): void {
+    for (const pending of appends) pending.reject(new JournalWriteError(message, { cause }));
   }
 
-  #becameIdle(): void {
-    this.#worker.unref();
-    const wake = this.#whenIdle;
-    this.#whenIdle = null;
-    wake?.();
-  }
-
-  #logCommitFailure(failure: CommitFailure): void {
-    this.#logger.error(
-      {
-        err: driverError(failure.message, failure.code),
-        events: failure.events,
-        firstSeq: failure.firstSeq,
-      },
-      'audit journal: commit failed, the batch is refused',
-    );
-  }
-
-  /** The writer thread is gone: whatever it had not answered is refused, and so is what follows. */
-  #onStopped(reason: string): void {
+  #stop(reason: string): void {
     if (this.#stopped !== null) return;
     this.#stopped = reason;
-    this.#logger.error({ reason }, 'audit journal: the writer stopped, appends are refused');
-    this.#outgoing = [];
-    const failure = new JournalWriteError(`audit journal: ${reason}`);
-    for (const pending of this.#pending.values()) pending.reject(failure);
-    this.#pending.clear();
-    this.#becameIdle();
+    this.#logger.error({ reason }, 'audit journal: stopped, appends are refused');
+  }
+
+  async #shutDown(): Promise<void> {
+    this.#flush();
+    while (this.#syncing !== null) await this.#syncing;
+    // The indexer indexes what is left, then stops.
+    if (this.#indexerRunning) {
+      const exited = new Promise((resolve) => this.#indexer.once('exit', resolve));
+      this.#indexer.ref();
+      this.#indexer.postMessage({ kind: 'close' } satisfies ToIndexer);
+      await exited;
+    }
+    this.#answerIndexRequests();
+    await this.#checkpointer?.close();
+    this.#log.close();
+  }
+
+  #onIndexerMessage(message: FromIndexer): void {
+    if (message.kind !== 'indexed') return;
+    if (message.error !== this.#indexError) {
+      if (message.error !== null) {
+        this.#logger.error(
+          { reason: message.error, indexedSeq: message.seq, committedSeq: this.#head.seq },
+          'audit journal: indexing stopped short; events stay in the event log and are retried',
+        );
+      } else {
+        this.#logger.info({ indexedSeq: message.seq }, 'audit journal: indexing recovered');
+      }
+      this.#indexError = message.error;
+    }
+    if (message.id !== null) {
+      const answer = this.#indexRequests.get(message.id);
+      this.#indexRequests.delete(message.id);
+      answer?.();
+      if (this.#indexRequests.size === 0) this.#indexer.unref();
+    }
+  }
+
+  #onIndexerStopped(reason: string): void {
+    if (!this.#indexerRunning) return;
+    this.#indexerRunning = false;
+    this.#logger.error(
+      { reason },
+      'audit journal: the indexer stopped; events are still committed to the event log, and ' +
+        'indexed at the next start',
+    );
+    this.#answerIndexRequests();
+  }
+
+  #answerIndexRequests(): void {
+    for (const answer of this.#indexRequests.values()) answer();
+    this.#indexRequests.clear();
+    this.#indexer.unref();
   }
 }
 
-/** The fields every event has, in the order of DESIGN.md; a draft's others follow them. */
+/** Seals events after `head` in place and gives their lines for the log, and the new head. */
+function sealLines(events: UnhashedEvent[], head: ChainHead): { text: string; head: ChainHead } {
+  let text = '';
+  let { seq, hash } = head;
+  for (const event of events) {
+    seq += 1;
+    event.seq = seq;
+    event.prevHash = hash;
+    const sealed = sealEvent(event);
+    hash = sealed.event.hash;
+    text += `${sealed.body}\n`;
+  }
+  return { text, head: { seq, hash } };
+}
+
+/** The fields every event has; a draft's others follow them. */
 const EVENT_FIELDS = new Set<string>([
   'id',
   'seq',
@@ -367,6 +472,9 @@ const EVENT_FIELDS = new Set<string>([
  * gives the event its place in the chain. A draft spread from an existing event carries that
  * event's chain fields: id, seq and prevHash are replaced, and its hash is left out.
  *
+ * The fields are in canonical (sorted) order, so that the canonical JSON of the event is mostly
+ * JSON.stringify's, which writes them in this order (see canonical-json.ts).
+ *
  * Written out field by field rather than spreading the draft first: overwriting a spread
  * object's fields turns it into a slow dictionary, which cost more than the rest of the append on
  * the main thread (8 us against 1, and a slower structured clone).
@@ -377,21 +485,21 @@ function shapeEvent(draft: EventDraft): UnhashedEvent {
     throw new JournalWriteError(`event time: expected an ISO 8601 time, got "${draft.time}"`);
   }
   const event: UnhashedEvent = {
-    id: newEventId(),
-    seq: 0,
-    time,
-    type: draft.type,
     actor: draft.actor ?? null,
-    source: draft.source ?? null,
-    connection: draft.connection ?? null,
-    sessionId: draft.sessionId ?? null,
     authorization: draft.authorization ?? null,
+    connection: draft.connection ?? null,
+    id: newEventId(),
+    outcome: draft.outcome ?? null,
+    prevHash: '',
+    raw: draft.raw ?? null,
     request: draft.request ?? null,
     response: draft.response ?? null,
-    outcome: draft.outcome ?? null,
-    raw: draft.raw ?? null,
+    seq: 0,
+    sessionId: draft.sessionId ?? null,
+    source: draft.source ?? null,
+    time,
     totals: draft.totals ?? null,
-    prevHash: '',
+    type: draft.type,
   };
   // Fields added to AuditEvent later pass through as the producer gave them.
   for (const key in draft) {
@@ -400,8 +508,4 @@ function shapeEvent(draft: EventDraft): UnhashedEvent {
     }
   }
   return event;
-}
-
-function driverError(message: string, code: string | null): Error {
-  return Object.assign(new Error(message), code === null ? {} : { code });
 }

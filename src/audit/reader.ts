@@ -16,10 +16,28 @@ export interface AuditReader {
   getSession(id: string): Promise<SessionDetail | null>;
 }
 
-export function createAuditReader(store: Store): AuditReader {
+export interface AuditReaderOptions {
+  /**
+   * Awaited before each read. The gateway passes its journal's `indexed`, so that a read sees
+   * every event committed before it, not only those the indexer has reached.
+   */
+  settle?: () => Promise<void>;
+}
+
+export function createAuditReader(store: Store, options: AuditReaderOptions = {}): AuditReader {
+  const settle = options.settle ?? (() => Promise.resolve());
   return {
-    listEvents: (filter) => listEvents(store.db, filter),
-    listSessions: (filter) => listSessions(store.db, filter),
-    getSession: (id) => getSession(store.db, id),
+    listEvents: async (filter) => {
+      await settle();
+      return listEvents(store.db, filter);
+    },
+    listSessions: async (filter) => {
+      await settle();
+      return listSessions(store.db, filter);
+    },
+    getSession: async (id) => {
+      await settle();
+      return getSession(store.db, id);
+    },
   };
 }

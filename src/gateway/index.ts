@@ -52,7 +52,7 @@ export async function startGateway(config: WardenConfig, logger: Logger): Promis
       tls: config.api.tls,
       verifyToken,
       adminGroups: config.identity.adminGroups,
-      reader: createAuditReader(store),
+      reader: createAuditReader(store, { settle: () => journal.indexed() }),
       health: () => ({
         startedAt,
         listeners: postgres

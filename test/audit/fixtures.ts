@@ -16,10 +16,13 @@ export interface TempStore {
   cleanup(): Promise<void>;
 }
 
-export async function openTempStore(options: OpenStoreOptions = {}): Promise<TempStore> {
+export async function openTempStore(
+  options: OpenStoreOptions & { synchronous?: 'normal' | 'full' } = {},
+): Promise<TempStore> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-audit-'));
   const path = join(dir, 'journal.db');
-  const open = () => openStore({ url: `sqlite:${path}`, synchronous: 'normal' }, options);
+  const { synchronous = 'normal', ...storeOptions } = options;
+  const open = () => openStore({ url: `sqlite:${path}`, synchronous }, storeOptions);
   let store = await open();
   return {
     get store() {

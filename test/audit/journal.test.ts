@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { appendFileSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
@@ -12,6 +15,11 @@ import {
   type EventDraft,
   type GroupCommit,
 } from '../../src/audit/index.js';
+import {
+  eventLogDirectory,
+  listSegments,
+  segmentFileName,
+} from '../../src/audit/event-log-segments.js';
 import { openTempStore, queryDraft, type TempStore } from './fixtures.js';
 
 const canonicalize = createRequire(import.meta.url)('canonicalize') as (input: unknown) => string;
@@ -122,45 +130,75 @@ describe('journal', () => {
     expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 2, lastSeq: 2 });
   });
 
-  it('commits appends made in the same turn in one transaction, each resolving after it', async () => {
+  it('commits appends made in the same turn in one write to the log, each resolving after it', async () => {
     const { store, path } = await temp();
     const commits: GroupCommit[] = [];
     const journal = await openJournal(store, { onCommit: (commit) => commits.push(commit) });
-    const observer = new BetterSqlite3(path, { readonly: true });
-    const committedRows = () =>
-      (observer.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+    const loggedLines = () =>
+      listSegments(eventLogDirectory(path))
+        .map((segment) => readFileSync(segment.path, 'utf8'))
+        .join('')
+        .split('\n')
+        .filter(Boolean).length;
 
     const appends = Array.from({ length: 200 }, (_, i) =>
-      journal.append(queryDraft(i + 1)).then((event) => ({ event, visible: committedRows() })),
+      journal.append(queryDraft(i + 1)).then((event) => ({ event, logged: loggedLines() })),
     );
     const results = await Promise.all(appends);
 
     expect(commits).toEqual([{ events: 200, firstSeq: 1, lastSeq: 200 }]);
-    // Another connection already sees all 200 rows when any of the promises resolves.
-    expect(results.every((result) => result.visible === 200)).toBe(true);
+    // All 200 are in the event log when any of the promises resolves.
+    expect(results.every((result) => result.logged === 200)).toBe(true);
     const events = results.map((result) => result.event);
     expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     for (const [i, event] of events.entries()) {
       expect(event.prevHash).toBe(i === 0 ? GENESIS_HASH : events[i - 1]?.hash);
     }
+    // And another connection sees them in the table once the indexer has copied them.
+    await journal.indexed();
+    const observer = new BetterSqlite3(path, { readonly: true });
+    expect(observer.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 200 });
     observer.close();
     await journal.close();
   });
 
-  it('gathers appends arriving while a commit runs into the next transaction', async () => {
-    const { store, path } = await temp();
+  it('commits an append nothing waits for with the next group commit, or shortly on its own', async () => {
+    const { store } = await temp();
     const commits: GroupCommit[] = [];
     const journal = await openJournal(store, { onCommit: (commit) => commits.push(commit) });
+    const background = journal.append(queryDraft(1), { awaited: false });
+    await new Promise((resolve) => setImmediate(resolve));
+    const awaited = journal.append(queryDraft(2));
+    expect([(await background).seq, (await awaited).seq]).toEqual([1, 2]);
+    expect(commits).toEqual([{ events: 2, firstSeq: 1, lastSeq: 2 }]);
 
-    // Another connection holds the write lock for 200 ms: the first commit waits for it (within
-    // the busy timeout) while the other appends arrive.
-    const locker = new BetterSqlite3(path);
-    locker.exec('BEGIN IMMEDIATE');
-    const unlocked = sleep(200).then(() => locker.exec('ROLLBACK'));
+    const alone = await journal.append(queryDraft(3), { awaited: false });
+    expect(alone.seq).toBe(3);
+    expect(commits.at(-1)).toEqual({ events: 1, firstSeq: 3, lastSeq: 3 });
+    await journal.close();
+  });
+
+  it('indexes committed events on its own, within moments', async () => {
+    const { store, path } = await temp();
+    const journal = await openJournal(store);
+    await journal.appendMany([queryDraft(1), queryDraft(2)]);
+    const observer = new BetterSqlite3(path, { readonly: true });
+    const rows = () =>
+      (observer.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+    for (let waited = 0; rows() < 2 && waited < 5000; waited += 10) await sleep(10);
+    expect(rows()).toBe(2);
+    observer.close();
+    await journal.close();
+  });
+
+  it('with synchronous: full, commits each turn once the log is synced, in order', async () => {
+    const { store } = await temp({ synchronous: 'full' });
+    const commits: GroupCommit[] = [];
+    const journal = await openJournal(store, { onCommit: (commit) => commits.push(commit) });
     const first = journal.append(queryDraft(1));
-    // Each of these runs in its own event-loop turn while the first commit is still waiting.
-    const arriving = [5, 10, 15, 20].map((delay, i) =>
-      sleep(delay).then(() =>
+    // Each of these runs in its own event-loop turn, most while the first sync runs.
+    const arriving = [0, 1, 2, 3].map((i) =>
+      new Promise((resolve) => setImmediate(resolve)).then(() =>
         i === 3
           ? journal.appendMany([queryDraft(5), queryDraft(6)])
           : journal.append(queryDraft(i + 2)).then((event) => [event]),
@@ -169,12 +207,10 @@ describe('journal', () => {
     expect((await first).seq).toBe(1);
     const later = (await Promise.all(arriving)).flat();
     expect(later.map((event) => event.seq)).toEqual([2, 3, 4, 5, 6]);
-    await unlocked;
-    locker.close();
-    expect(commits).toEqual([
-      { events: 1, firstSeq: 1, lastSeq: 1 },
-      { events: 5, firstSeq: 2, lastSeq: 6 },
-    ]);
+    expect(commits.map((commit) => commit.lastSeq)).toEqual(
+      [...commits.map((commit) => commit.lastSeq)].sort((a, b) => a - b),
+    );
+    expect(commits.at(-1)?.lastSeq).toBe(6);
     await journal.close();
     expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 6, lastSeq: 6 });
   });
@@ -205,40 +241,38 @@ describe('journal', () => {
     expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 2, lastSeq: 2 });
   });
 
-  it('refuses an event that cannot cross to the writer thread without failing the rest', async () => {
+  it('refuses an event holding a value JSON cannot carry without failing the rest', async () => {
     const { store } = await temp();
     const journal = await openJournal(store);
     const good = journal.append(queryDraft(1));
-    // Structured clone cannot carry a function: only the request holding one is refused.
     const bad = journal.append({ ...queryDraft(2), raw: { callback: () => 1 } });
     const after = journal.append(queryDraft(3));
     await expect(bad).rejects.toBeInstanceOf(JournalWriteError);
-    await expect(bad).rejects.toThrow(/audit event cannot be recorded: .*could not be cloned/);
+    await expect(bad).rejects.toThrow(/audit event cannot be recorded: .*raw\.callback/);
     expect((await good).seq).toBe(1);
     expect((await after).seq).toBe(2);
     await journal.close();
     expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 2, lastSeq: 2 });
   });
 
-  it('rejects the whole batch when the commit fails, and chains correctly afterwards', async () => {
-    const { store, path } = await temp({ busyTimeoutMs: 50 });
-    const journal = await openJournal(store);
+  it('refuses the group commit when the log cannot be written, and chains correctly afterwards', async () => {
+    const { store, path } = await temp();
+    // A segment per group commit, so that the next segment's name is known in advance.
+    const journal = await openJournal(store, { segmentBytes: 1 });
     const before = await journal.append(queryDraft(1));
 
-    // Another connection holds the write lock: the journal's INSERT times out with SQLITE_BUSY.
-    const locker = new BetterSqlite3(path);
-    locker.exec('BEGIN IMMEDIATE');
+    // The next segment is a device that is always full: every write to it fails with ENOSPC.
+    const directory = eventLogDirectory(path);
+    const [current] = listSegments(directory).slice(-1);
+    symlinkSync('/dev/full', join(directory, segmentFileName(current!.number + 1, 2)));
     const refused = await Promise.allSettled(
       Array.from({ length: 5 }, (_, i) => journal.append(queryDraft(i + 2))),
     );
-    locker.exec('ROLLBACK');
-    locker.close();
-
     for (const outcome of refused) {
       expect(outcome.status).toBe('rejected');
       const error = (outcome as PromiseRejectedResult).reason as JournalWriteError;
       expect(error).toBeInstanceOf(JournalWriteError);
-      expect(error.message).toMatch(/audit journal: commit failed: .*locked/);
+      expect(error.message).toMatch(/audit journal: commit failed: ENOSPC/);
     }
     const after = await journal.append(queryDraft(7));
     await journal.close();
@@ -248,39 +282,83 @@ describe('journal', () => {
     expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 2, lastSeq: 2 });
   });
 
-  it('refuses the whole batch when a row breaks a constraint, and chains correctly afterwards', async () => {
+  it('keeps committing while the table is locked, and indexes the events once it is not', async () => {
+    const { store, path } = await temp({ busyTimeoutMs: 50 });
+    const journal = await openJournal(store);
+    const locker = new BetterSqlite3(path);
+    locker.exec('BEGIN IMMEDIATE');
+    const committed = await journal.appendMany([queryDraft(1), queryDraft(2), queryDraft(3)]);
+    expect(committed.map((event) => event.seq)).toEqual([1, 2, 3]);
+    await journal.indexed();
+    expect(locker.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 0 });
+    locker.exec('ROLLBACK');
+    locker.close();
+
+    await journal.indexed();
+    expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 3, lastSeq: 3 });
+    await journal.close();
+  });
+
+  it('indexes at the next start what it could not index before it closed', async () => {
+    const opened = await temp({ busyTimeoutMs: 50 });
+    const journal = await openJournal(opened.store);
+    const locker = new BetterSqlite3(opened.path);
+    locker.exec('BEGIN IMMEDIATE');
+    const [, second] = await journal.appendMany([queryDraft(1), queryDraft(2)]);
+    await journal.close();
+    locker.exec('ROLLBACK');
+    locker.close();
+    expect(await verifyJournal(opened.store)).toMatchObject({ ok: true, events: 0 });
+
+    const store = await opened.reopen();
+    const again = await openJournal(store);
+    const third = await again.append(queryDraft(3));
+    await again.close();
+    expect(third).toMatchObject({ seq: 3, prevHash: second?.hash });
+    expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 3, lastSeq: 3 });
+  });
+
+  it('ignores a line a crash cut short, and continues after the last whole one', async () => {
+    const opened = await temp();
+    const journal = await openJournal(opened.store);
+    const [, second] = await journal.appendMany([queryDraft(1), queryDraft(2)]);
+    await journal.close();
+    const [last] = listSegments(eventLogDirectory(opened.path)).slice(-1);
+    appendFileSync(last!.path, '{"hash":"0123","actor":{"name":"half-writ');
+
+    const store = await opened.reopen();
+    const again = await openJournal(store);
+    const third = await again.append(queryDraft(3));
+    await again.close();
+    expect(third).toMatchObject({ seq: 3, prevHash: second?.hash });
+    expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 3, lastSeq: 3 });
+  });
+
+  it('removes the segments it has indexed', async () => {
+    const { store, path } = await temp();
+    const journal = await openJournal(store, { segmentBytes: 1 });
+    for (let i = 1; i <= 5; i++) await journal.append(queryDraft(i));
+    await journal.indexed();
+    // What is left: the segment being written, and one the indexer has not moved past yet.
+    expect(listSegments(eventLogDirectory(path)).length).toBeLessThanOrEqual(2);
+    await journal.close();
+    expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 5, lastSeq: 5 });
+  });
+
+  it('refuses a second journal on the same store, and takes over a lock its holder left', async () => {
     const { store, path } = await temp();
     const journal = await openJournal(store);
-    const before = await journal.append(queryDraft(1));
-
-    // A second writer took seq 2: the journal's INSERT of its next batch fails on the primary key.
-    const intruder = new BetterSqlite3(path);
-    intruder
-      .prepare(
-        `INSERT INTO events (seq, id, time, type, body, prev_hash, hash)
-         VALUES (2, 'intruder', '2026-01-01T00:00:00.000Z', 'x', '{}', '', '')`,
-      )
-      .run();
-    const refused = await Promise.allSettled([
-      journal.append(queryDraft(2)),
-      journal.appendMany([queryDraft(3), queryDraft(4)]),
-    ]);
-    for (const outcome of refused) {
-      expect(outcome.status).toBe('rejected');
-      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(JournalWriteError);
-      expect(((outcome as PromiseRejectedResult).reason as Error).message).toMatch(
-        /audit journal: commit failed: UNIQUE constraint failed: events\.seq/,
-      );
-    }
-    // Nothing of the refused batch was left behind.
-    expect(intruder.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 2 });
-    intruder.prepare('DELETE FROM events WHERE seq = 2').run();
-    intruder.close();
-
-    const after = await journal.append(queryDraft(5));
+    await expect(openJournal(store)).rejects.toThrow(
+      /audit journal: cannot open the event log: the event log .* is already open in this process/,
+    );
     await journal.close();
-    expect(after).toMatchObject({ seq: 2, prevHash: before.hash });
-    expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 2, lastSeq: 2 });
+
+    // A lock left by a process that is gone.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    writeFileSync(join(eventLogDirectory(path), 'writer.lock'), `${gone.stdout.toString()}\n`);
+    const again = await openJournal(store);
+    expect((await again.append(queryDraft(1))).seq).toBe(1);
+    await again.close();
   });
 
   it('continues the chain when reopened', async () => {
@@ -298,12 +376,12 @@ describe('journal', () => {
     expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 3, lastSeq: 3 });
   });
 
-  it('fails to open, saying why, when its writer cannot open the store', async () => {
+  it('fails to open, saying why, when its event log cannot be opened', async () => {
     const { store, path } = await temp();
-    // A directory where the database file is: the writer's connection cannot be opened.
+    // A file where the log's directory would go.
     const broken = { ...store, spec: { ...store.spec, path: `${path}/journal.db` } };
     await expect(openJournal(broken)).rejects.toThrow(
-      /audit journal: cannot open the journal writer: store: cannot open SQLite database/,
+      /audit journal: cannot open the event log: ENOTDIR/,
     );
   });
 

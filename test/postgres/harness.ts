@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { openJournal } from '../../src/audit/index.js';
+import { createAuditReader, openJournal, type AuditReader } from '../../src/audit/index.js';
 import type { ConnectionConfig, PostgresTarget } from '../../src/config/types.js';
 import { createConnectionRegistry } from '../../src/connections/index.js';
 import { createTokenVerifier } from '../../src/identity/index.js';
@@ -66,6 +66,8 @@ export interface Harness {
   oidc: OidcSandbox;
   /** The SQLite store (a temp file) behind the journal. */
   store: Store;
+  /** Reads the store as the API does: every event committed before a read is in it. */
+  reader: AuditReader;
   /** The default listener: loopback, no TLS. */
   listener: PostgresListener;
   journal: TestJournal;
@@ -168,7 +170,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     synchronous: 'normal',
   });
   const realJournal = await openJournal(store);
-  const journal = testJournal((draft) => realJournal.append(draft));
+  const journal = testJournal((draft, options) => realJournal.append(draft, options));
   const listeners: PostgresListener[] = [];
   const startListener = async (overrides: ListenerOverrides) => {
     const started = await startPostgresListener({
@@ -206,6 +208,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     postgres,
     oidc,
     store,
+    reader: createAuditReader(store, { settle: () => realJournal.indexed() }),
     listener,
     journal,
     startListener,

@@ -1,7 +1,7 @@
 // What Warden records of a PostgreSQL session, and that it records before it forwards.
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { createAuditReader, verifyJournal } from '../../src/audit/index.js';
+import { verifyJournal } from '../../src/audit/index.js';
 import { eventually, startHarness, type Harness } from './harness.js';
 import { RawConnection } from './raw-client.js';
 
@@ -92,7 +92,7 @@ describe('the session record', () => {
     await harness.journal.waitFor(
       (event) => event.type === 'session.end' && event.sessionId === query.sessionId,
     );
-    const detail = await createAuditReader(harness.store).getSession(query.sessionId!);
+    const detail = await harness.reader.getSession(query.sessionId!);
     expect(detail?.events.map((event) => event.type)).toEqual([
       'session.start',
       'db.query.start',

@@ -1,11 +1,11 @@
 // A journal for tests: wraps a real journal's append, keeps every committed event for
 // assertions, and can be made to fail or to hold commits back.
-import type { AuditEvent, EventDraft } from '../../src/audit/event.js';
+import type { AppendOptions, AuditEvent, EventDraft } from '../../src/audit/index.js';
 
-type Append = (draft: EventDraft) => Promise<AuditEvent>;
+type Append = (draft: EventDraft, options?: AppendOptions) => Promise<AuditEvent>;
 
 export interface TestJournal {
-  append(draft: EventDraft): Promise<AuditEvent>;
+  append: Append;
   /** Committed events, in journal order. */
   readonly events: AuditEvent[];
   ofType(type: string): AuditEvent[];
@@ -25,10 +25,10 @@ export function testJournal(inner: Append): TestJournal {
 
   return {
     events,
-    async append(draft) {
+    async append(draft, options) {
       if (held) await held;
       if (failure?.which(draft)) throw failure.error;
-      const event = await inner(draft);
+      const event = await inner(draft, options);
       // Commits resolve in journal order almost always; keep the list sorted without re-sorting it.
       let at = events.length;
       while (at > 0 && events[at - 1]!.seq > event.seq) at--;

@@ -9,7 +9,7 @@
 // an Execute ends at CommandComplete, EmptyQueryResponse, PortalSuspended or ErrorResponse. After
 // an error in the extended protocol the target skips to the next Sync, so the Executes still
 // queued before it were not run, and are recorded as such.
-import type { AuditEvent, EventDraft, EventError } from '../../audit/event.js';
+import type { EventDraft, EventError, Journal } from '../../audit/index.js';
 import type { RecordingConfig } from '../../config/types.js';
 import type { Logger } from '../../log/index.js';
 import type { ClientMessage } from './client-reader.js';
@@ -33,9 +33,7 @@ const ackTypes: Record<StagedChange['kind'], number> = {
   close: Type.closeComplete,
 };
 
-export interface JournalAppender {
-  append(draft: EventDraft): Promise<AuditEvent>;
-}
+export type JournalAppender = Pick<Journal, 'append'>;
 
 // Messages the target may send at any time, not part of any statement's answer.
 const asynchronousTypes = new Set<number>([
@@ -415,13 +413,16 @@ export class SessionRecorder {
   /** Appends an event without holding up the data path; a failure is logged. */
   appendInBackground(draft: EventDraft): void {
     this.inFlight++;
-    this.journal.append(draft).then(this.backgroundAppendSettled, (error: unknown) => {
-      this.logger.error(
-        { err: error, sessionId: this.context.sessionId, type: draft.type },
-        'could not record an event',
-      );
-      this.backgroundAppendSettled();
-    });
+    // Nothing waits for it: it joins the next group commit rather than making one.
+    this.journal
+      .append(draft, { awaited: false })
+      .then(this.backgroundAppendSettled, (error: unknown) => {
+        this.logger.error(
+          { err: error, sessionId: this.context.sessionId, type: draft.type },
+          'could not record an event',
+        );
+        this.backgroundAppendSettled();
+      });
   }
 
   private readonly backgroundAppendSettled = (): void => {
