@@ -17,8 +17,8 @@ export interface ApiServerOptions {
   verifyToken(token: string): Promise<Principal>;
   adminGroups: GroupRef[];
   reader: AuditReader;
-  /** What `/healthz` reports besides `status`. */
-  health(): Record<string, unknown>;
+  /** What `/healthz` reports: `status` (ok, degraded, or unavailable, answered with 503) and more. */
+  health(): { status?: 'ok' | 'degraded' | 'unavailable' } & Record<string, unknown>;
   logger: Logger;
 }
 
@@ -52,10 +52,12 @@ export async function buildApi(options: ApiServerOptions): Promise<FastifyInstan
     sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
   );
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({
-    status: 'ok',
-    ...options.health(),
-  }));
+  app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
+    const health = { status: 'ok', ...options.health() };
+    // A load balancer should send no one to a gateway that cannot record.
+    if (health.status === 'unavailable') reply.code(503);
+    return health;
+  });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(async (admin) => {

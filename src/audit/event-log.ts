@@ -31,12 +31,15 @@ import {
 //
 // The log tells its indexer how far it may read through memory both threads share, so that
 // neither a commit nor an idle indexer costs a message: the seq of the last committed event, and
-// the number of the segment being written (published before any event of it is).
+// the number of the segment being written (published before any event of it is). The indexer
+// says there how far it has got.
 
 /** Slots of the shared memory (BigInt64Array). */
 export const COMMITTED_SEQ = 0;
 export const LIVE_SEGMENT = 1;
-const SHARED_SLOTS = 2;
+/** Written by the indexer: the last event in the table (for the journal's status). */
+export const INDEXED_SEQ = 2;
+const SHARED_SLOTS = 3;
 
 /** The journal's default segment size: a segment is closed once it has grown past this. */
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;

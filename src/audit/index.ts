@@ -10,6 +10,7 @@ export {
   type GroupCommit,
   type Journal,
   type JournalOptions,
+  type JournalStatus,
 } from './journal.js';
 export { createAuditReader, type AuditReader, type AuditReaderOptions } from './reader.js';
 export type { EventFilter } from './events-query.js';

@@ -18,7 +18,7 @@ import { openSqliteDatabase } from '../store/sqlite-connection.js';
 import { GENESIS_HASH } from './chain.js';
 import type { AuditEvent } from './event.js';
 import { EventInserter, type InsertStatements } from './event-insert.js';
-import { COMMITTED_SEQ, LIVE_SEGMENT, type ChainHead } from './event-log.js';
+import { COMMITTED_SEQ, INDEXED_SEQ, LIVE_SEGMENT, type ChainHead } from './event-log.js';
 import {
   chainLinkOf,
   listSegments,
@@ -89,6 +89,7 @@ export class JournalIndexer {
     const row = database.prepare(sql.chainHead.sql).get(sql.chainHead.parameters) as
       Pick<EventsTable, 'seq' | 'hash'> | undefined;
     this.#indexed = row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: GENESIS_HASH };
+    Atomics.store(shared, INDEXED_SEQ, BigInt(this.#indexed.seq));
   }
 
   /** The seq of the last event in the table. */
@@ -117,6 +118,7 @@ export class JournalIndexer {
         throw error;
       }
       this.#indexed = last;
+      Atomics.store(this.#shared, INDEXED_SEQ, BigInt(last.seq));
       for (const segment of this.#finished.splice(0)) removeSegment(segment);
     }
   }

@@ -13,7 +13,13 @@ import { JournalWriteError } from './errors.js';
 import type { AuditEvent, EventDraft } from './event.js';
 import { newEventId } from './event-id.js';
 import { compileInserts } from './event-insert.js';
-import { DEFAULT_SEGMENT_BYTES, EventLog, type ChainHead } from './event-log.js';
+import {
+  COMMITTED_SEQ,
+  DEFAULT_SEGMENT_BYTES,
+  EventLog,
+  INDEXED_SEQ,
+  type ChainHead,
+} from './event-log.js';
 import { eventLogDirectory } from './event-log-segments.js';
 import type { FromIndexer, IndexerData, ToIndexer } from './journal-messages.js';
 import { toIsoTime } from './time.js';
@@ -30,8 +36,21 @@ export interface Journal {
    * writes). Resolves as well when indexing fails; the failure is logged.
    */
   indexed(): Promise<void>;
+  /** Where committing and indexing stand, for health checks. */
+  status(): JournalStatus;
   /** Waits for pending appends to settle and indexes them; later appends are refused. Does not close the store. */
   close(): Promise<void>;
+}
+
+export interface JournalStatus {
+  /** The last committed event. */
+  committedSeq: number;
+  /** The last event in the store's events table, where readers find it. */
+  indexedSeq: number;
+  /** Why indexing stopped short, while it does (it retries); null when it keeps up. */
+  indexError: string | null;
+  /** Why appends are refused, once they are; null while they are taken. */
+  stopped: string | null;
 }
 
 export interface AppendOptions {
@@ -230,6 +249,15 @@ class LoggedJournal implements Journal {
       this.#indexRequests.set(id, resolve);
       this.#indexer.postMessage({ kind: 'index', id } satisfies ToIndexer);
     });
+  }
+
+  status(): JournalStatus {
+    return {
+      committedSeq: Number(Atomics.load(this.#log.shared, COMMITTED_SEQ)),
+      indexedSeq: Number(Atomics.load(this.#log.shared, INDEXED_SEQ)),
+      indexError: this.#indexerRunning ? this.#indexError : 'the indexer stopped',
+      stopped: this.#stopped,
+    };
   }
 
   close(): Promise<void> {

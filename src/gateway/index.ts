@@ -53,12 +53,27 @@ export async function startGateway(config: WardenConfig, logger: Logger): Promis
       verifyToken,
       adminGroups: config.identity.adminGroups,
       reader: createAuditReader(store, { settle: () => journal.indexed() }),
-      health: () => ({
-        startedAt,
-        listeners: postgres
-          ? { postgres: { ...postgres.address, sessions: postgres.activeSessions() } }
-          : {},
-      }),
+      health: () => {
+        const recording = journal.status();
+        return {
+          // Unavailable: statements cannot be recorded, so none is run. Degraded: they are
+          // recorded, but readers do not see the latest yet.
+          status:
+            recording.stopped !== null
+              ? 'unavailable'
+              : recording.indexError !== null
+                ? 'degraded'
+                : 'ok',
+          startedAt,
+          journal: {
+            committedSeq: recording.committedSeq,
+            indexedSeq: recording.indexedSeq,
+          },
+          listeners: postgres
+            ? { postgres: { ...postgres.address, sessions: postgres.activeSessions() } }
+            : {},
+        };
+      },
       logger,
     });
     closers.push(() => api.close());

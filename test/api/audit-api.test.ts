@@ -18,6 +18,7 @@ let store: Store;
 let journal: Journal;
 let oidc: OidcSandbox;
 let app: FastifyInstance;
+let health: { status?: 'ok' | 'degraded' | 'unavailable'; listeners: object } = { listeners: {} };
 let adminToken: string;
 
 const actor = {
@@ -71,7 +72,7 @@ beforeAll(async () => {
     verifyToken: (token) => verifier.verify(token),
     adminGroups: [{ group: 'warden-admins' }],
     reader: createAuditReader(store),
-    health: () => ({ listeners: {} }),
+    health: () => health,
     logger: silentLogger(),
   });
   adminToken = await oidc.clientCredentialsToken('auditor', 'a');
@@ -145,6 +146,17 @@ describe('audit API', () => {
     const response = await get('/healthz', null);
     expect(response.status).toBe(200);
     expect(response.body.status).toBe('ok');
+  });
+
+  it('answers /healthz with 503 while the gateway cannot record', async () => {
+    health = { status: 'unavailable', listeners: {} };
+    try {
+      const response = await get('/healthz', null);
+      expect(response.status).toBe(503);
+      expect(response.body.status).toBe('unavailable');
+    } finally {
+      health = { listeners: {} };
+    }
   });
 
   it('refuses a missing token (401), a bad token (401) and a non-admin (403)', async () => {

@@ -291,10 +291,22 @@ describe('journal', () => {
     expect(committed.map((event) => event.seq)).toEqual([1, 2, 3]);
     await journal.indexed();
     expect(locker.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 0 });
+    expect(journal.status()).toEqual({
+      committedSeq: 3,
+      indexedSeq: 0,
+      indexError: expect.stringMatching(/database is locked/),
+      stopped: null,
+    });
     locker.exec('ROLLBACK');
     locker.close();
 
     await journal.indexed();
+    expect(journal.status()).toEqual({
+      committedSeq: 3,
+      indexedSeq: 3,
+      indexError: null,
+      stopped: null,
+    });
     expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 3, lastSeq: 3 });
     await journal.close();
   });
