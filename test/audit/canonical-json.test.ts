@@ -41,6 +41,25 @@ const sparse = [1, , 3];
 const leadingHole = [, 2];
 const arrayWithToJson = Object.assign([1, 2], { toJSON: () => 'array' });
 
+const nullPrototype = (entries: Record<string, unknown>): object =>
+  Object.assign(Object.create(null) as object, entries);
+
+class List extends Array<unknown> {}
+
+const cycle: Record<string, unknown> = { b: 1, a: 2 };
+cycle.self = cycle;
+const cycleThroughArray: unknown[] = [{ a: 1 }];
+cycleThroughArray.push({ b: [cycleThroughArray] });
+
+/** `depth` levels of `{ b, a: … }` (or `{ a: …, b }` if `sorted`) around an empty array. */
+function nested(depth: number, sorted: boolean): unknown {
+  let value: unknown = [];
+  for (let level = 0; level < depth; level++) {
+    value = sorted ? { a: value, b: level } : { b: level, a: value };
+  }
+  return value;
+}
+
 const corpus: [string, unknown][] = [
   ['null', null],
   ['true', true],
@@ -94,6 +113,63 @@ const corpus: [string, unknown][] = [
   ['top-level undefined', undefined],
   ['top-level function', () => 1],
   ['bigint', { n: 10n }],
+  // Each way through canonical-json.ts: JSON.stringify of the value itself (every object's keys
+  // already in order), of a copy with the objects out of order (and those holding them) sorted,
+  // and the string builder for what neither can take.
+  ['sorted: written as it is', { a: 1, b: [true, null, 'x', -0], c: { d: -0, e: 1.5 } }],
+  ['unsorted: a sorted copy', { c: 1, a: { z: [1], y: null }, b: 'x' }],
+  ['sorted, an unsorted member in the middle', { a: 1, b: 2, c: { y: 1, x: 2 }, d: 3 }],
+  ['sorted, an unsorted first member', { a: { y: 1, x: 2 }, b: [{ d: 1, c: 2 }] }],
+  ['sorted, an unsorted member deep down', { a: { b: { c: [1, [{ e: 1, d: 2 }]] } }, z: 0 }],
+  ['unsorted objects in arrays', [{ b: 1, a: 2 }, [{ d: 1, c: 2 }], { a: 1 }, [], {}]],
+  ['unsorted after sorted in an array', [{ a: 1 }, 'x', { b: 1, a: 2 }]],
+  ['200 levels, sorted', nested(200, true)],
+  ['200 levels, unsorted', nested(200, false)],
+  ['array-index keys, in order', { '1': 1, '2': 2, a: 3 }],
+  ['array-index keys, numeric order not sorted', { '10': 1, '9': 2 }],
+  ['array-index keys listed before a smaller name', { '+': 1, '1': 2 }],
+  ['unsorted, with an array-index key', { b: 1, a: 2, '1': 3 }],
+  ['unsorted, keys starting with digits', { b: 1, a: 2, '1a': 3, '01': 4 }],
+  ['array-index keys in order, an unsorted member', { '1': { b: 1, a: 2 }, '2': 3, a: 4 }],
+  ['__proto__ key, sorted', JSON.parse('{"__proto__":{"b":1},"a":2}')],
+  ['__proto__ key, unsorted', JSON.parse('{"b":1,"__proto__":2}')],
+  ['__proto__ key, an unsorted member', JSON.parse('{"__proto__":1,"a":{"c":1,"b":2}}')],
+  ['__proto__ key, nested in an unsorted object', JSON.parse('{"b":{"__proto__":[]},"a":1}')],
+  ['null prototype, sorted', nullPrototype({ a: 1, b: { c: 2 } })],
+  ['null prototype, nested and unsorted', { b: nullPrototype({ d: 1, c: 2 }), a: 1 }],
+  ['undefined and symbols in an unsorted object', { c: undefined, b: Symbol('s'), a: 1 }],
+  ['undefined and symbols in arrays, in an unsorted object', { b: [undefined, Symbol()], a: [] }],
+  ['undefined first, in an object copied for its member', { a: undefined, b: { d: 1, c: 2 } }],
+  ['function in a sorted array', [1, () => 2]],
+  ['function member of a nested unsorted object', { b: { f() {}, a: 1 }, a: 1 }],
+  ['function member, after a sorted copy', [{ b: 1, a: 2 }, { f: () => 1 }]],
+  ['symbol keys', { [Symbol('k')]: 1, b: 1, a: 2 }],
+  ['non-enumerable member', Object.defineProperty({ b: 1, a: 2 }, 'c', { value: 3 })],
+  [
+    'getter',
+    {
+      get b() {
+        return 1;
+      },
+      a: 2,
+    },
+  ],
+  ['Infinity in an unsorted object', { b: 1, a: [Number.POSITIVE_INFINITY] }],
+  ['bigint in an array', [1n]],
+  ['Date nested', { b: new Date(0), a: 1 }],
+  ['toJSON nested', [{ price: new Money(5) }]],
+  ['array with toJSON nested', { list: arrayWithToJson }],
+  ['toJSON giving an unsorted object', [{ toJSON: () => ({ b: 1, a: 2 }) }]],
+  [
+    'array with toJSON giving an unsorted object',
+    [Object.assign([1], { toJSON: () => ({ b: 1, a: 2 }) })],
+  ],
+  ['sparse array nested', { b: sparse, a: 1 }],
+  ['toJSON: undefined', { toJSON: undefined, a: 1 }],
+  ['array with other properties', Object.assign([{ b: 1, a: 2 }], { extra: 'x' })],
+  ['Array subclass', List.from([{ b: 1, a: 2 }, 3])],
+  ['cycle', cycle],
+  ['cycle through an array', cycleThroughArray],
   [
     'an audit event',
     {
@@ -128,7 +204,7 @@ describe('canonicalJson', () => {
     expectSame(value);
   });
 
-  it('writes what canonicalize writes for random JSON values', () => {
+  it('writes what canonicalize writes for random values, mostly JSON', () => {
     let seed = 20261121;
     const random = () => {
       // mulberry32: a small deterministic generator, so a failure can be replayed.
@@ -153,8 +229,27 @@ describe('canonicalJson', () => {
         () => 10 ** Math.floor(random() * 40 - 10),
         () => random(),
       ])();
+    // Now and then a value JSON.stringify does not write as the package does, among plain data.
+    const unusual = (): unknown =>
+      pick([undefined, Symbol('s'), () => 1, Number.NaN, 1n, new Date(0), new Plain()]);
+    const list = (depth: number): unknown[] =>
+      Array.from({ length: Math.floor(random() * 5) }, () => value(depth + 1));
+    const record = (depth: number): Record<string, unknown> => {
+      const entries = Array.from(
+        { length: Math.floor(random() * 6) },
+        () => [text(), value(depth + 1)] as const,
+      );
+      // Half with the keys inserted in sorted order, as parsed canonical JSON has them.
+      if (random() < 0.5) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const result: Record<string, unknown> =
+        random() < 0.1 ? (Object.create(null) as Record<string, unknown>) : {};
+      for (const [key, member] of entries) result[key] = member;
+      if (random() < 0.1) result.skipped = undefined;
+      return result;
+    };
     const value = (depth: number): unknown => {
       const kinds = depth > 3 ? 5 : 8;
+      if (random() < 0.02) return unusual();
       switch (Math.floor(random() * kinds)) {
         case 0:
           return null;
@@ -166,15 +261,12 @@ describe('canonicalJson', () => {
         case 4:
           return text();
         case 5:
-          return Array.from({ length: Math.floor(random() * 5) }, () => value(depth + 1));
-        default: {
-          const record: Record<string, unknown> = {};
-          for (let i = Math.floor(random() * 6); i > 0; i--) record[text()] = value(depth + 1);
-          if (random() < 0.1) record.skipped = undefined;
-          return record;
-        }
+          return list(depth);
+        default:
+          return record(depth);
       }
     };
-    for (let i = 0; i < 5000; i++) expectSame(value(0));
+    // Arrays and objects at the top as well as any value: the fast paths start at one.
+    for (let i = 0; i < 5000; i++) expectSame([value, list, record][i % 3]?.(0));
   });
 });
