@@ -114,7 +114,7 @@ async function pgbench(target, mode) {
 
 /**
  * CPU time (µs) of the calling thread: the main thread, where Warden proxies every session. The
- * rest of the process's CPU time is the journal's writer thread (and Node's helper threads).
+ * rest of the process's CPU time is the journal's indexer thread (and Node's helper threads).
  * Linux only (/proc); reports 0 elsewhere. Resolution is one clock tick (10 ms).
  */
 function mainThreadCpuMicros() {

@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database, EventsTable } from '../store/index.js';
 
-// Writing journal rows, the gateway's hot path. Building a multi-row INSERT through Kysely's query
+// Writing journal rows, the indexer's main work. Building a multi-row INSERT through Kysely's query
 // builder costs more per row than hashing the event, and the SQL depends only on the number of
 // rows. So the statements are compiled once, one per row count, when the journal opens, and the
-// writer thread prepares each once and runs it with new parameters. Row counts are powers of two
+// indexer thread prepares each once and runs it with new parameters. Row counts are powers of two
 // up to MAX_ROWS_PER_INSERT, which keeps them few. This file imports Kysely's types only: the
-// writer thread loads it without loading Kysely.
+// indexer thread loads it without loading Kysely.
 
 /**
  * Rows per INSERT statement at most: keeps each statement under the bound-parameter limits
@@ -33,7 +33,7 @@ const COLUMNS = Object.keys({
   hash: true,
 } satisfies Record<keyof EventsTable, true>) as (keyof EventsTable)[];
 
-/** The INSERT statements' SQL by row count. Plain data: it is handed to the writer thread. */
+/** The INSERT statements' SQL by row count. Plain data: it is handed to the indexer thread. */
 export type InsertStatements = Record<number, string>;
 
 /** Compiles the INSERT for each row count the inserter uses, with the store's own Kysely. */

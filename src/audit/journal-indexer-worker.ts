@@ -19,13 +19,7 @@ function send(message: FromIndexer): void {
 const data = workerData as IndexerData;
 let indexer: JournalIndexer | null = null;
 try {
-  indexer = JournalIndexer.open(
-    data.store,
-    data.sql,
-    data.directory,
-    data.shared,
-    data.walAutocheckpointPages,
-  );
+  indexer = JournalIndexer.open(data.store, data.sql, data.directory, data.shared);
 } catch (error) {
   // The thread then ends by itself, once the message is delivered (closing the port could drop it).
   send({ kind: 'failed', message: (error as Error).message });

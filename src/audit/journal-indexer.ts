@@ -59,9 +59,8 @@ export class JournalIndexer {
     sql: IndexerSql,
     directory: string,
     shared: BigInt64Array,
-    walAutocheckpointPages?: number,
   ): JournalIndexer {
-    const database = openSqliteDatabase(spec.path, { ...spec, walAutocheckpointPages });
+    const database = openSqliteDatabase(spec.path, spec);
     try {
       return new JournalIndexer(database, sql, directory, shared);
     } catch (error) {

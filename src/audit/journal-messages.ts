@@ -14,8 +14,6 @@ export interface IndexerData {
   shared: BigInt64Array;
   /** Between passes over the log. */
   intervalMs: number;
-  /** The indexer connection's `wal_autocheckpoint`; absent: SQLite's default. */
-  walAutocheckpointPages?: number;
 }
 
 export type ToIndexer =

@@ -1,13 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { silentLogger, type Logger } from '../log/index.js';
-import {
-  startCheckpointer,
-  workerReady,
-  workerScript,
-  WRITER_AUTOCHECKPOINT_PAGES,
-  type Checkpointer,
-  type Store,
-} from '../store/index.js';
+import { workerReady, workerScript, type Store } from '../store/index.js';
 import { GENESIS_HASH, sealEvent, type UnhashedEvent } from './chain.js';
 import { JournalWriteError } from './errors.js';
 import type { AuditEvent, EventDraft } from './event.js';
@@ -95,7 +88,7 @@ interface WrittenGroup {
 const LINGER_MS = 5;
 
 /** Between the indexer's passes over the log. */
-const INDEX_INTERVAL_MS = 10;
+const INDEX_INTERVAL_MS = 50;
 
 /**
  * Opens the journal of a store. One process writes to a store: the event log's lock refuses a
@@ -129,10 +122,8 @@ export async function openJournal(store: Store, options: JournalOptions = {}): P
       cause: error,
     });
   }
-  // Checkpoints run on a thread of their own, so that the indexer's commits do not wait for them
-  // (see store/checkpointer.ts); the indexer keeps checkpointing itself, less often, as the bound
-  // on the log, and as the only checkpoints should the checkpointer not start. Both threads
-  // start together.
+  // The indexer's connection also checkpoints the store (SQLite's automatic checkpoint): that
+  // holds up nothing but the next index pass.
   const indexer = new Worker(workerScript(import.meta.url, 'journal-indexer-worker.js'), {
     workerData: {
       store: store.spec,
@@ -143,29 +134,19 @@ export async function openJournal(store: Store, options: JournalOptions = {}): P
       directory: log.directory,
       shared: log.shared,
       intervalMs: INDEX_INTERVAL_MS,
-      walAutocheckpointPages: WRITER_AUTOCHECKPOINT_PAGES,
     } satisfies IndexerData,
   });
-  const [checkpointing, indexing] = await Promise.allSettled([
-    startCheckpointer(store.spec, {
-      onError: (message) => logger.warn({ reason: message }, 'audit journal: checkpoint failed'),
-    }),
-    workerReady(
+  try {
+    await workerReady(
       indexer,
       (reason) => new Error(`audit journal: cannot open the journal's indexer: ${reason}`),
-    ),
-  ]);
-  const checkpointer = checkpointing.status === 'fulfilled' ? checkpointing.value : null;
-  if (checkpointing.status === 'rejected') {
-    logger.warn({ err: checkpointing.reason }, 'audit journal: checkpoints stay on the indexer');
-  }
-  if (indexing.status === 'rejected') {
+    );
+  } catch (error) {
     await indexer.terminate();
-    await checkpointer?.close();
     log.close();
-    throw indexing.reason;
+    throw error;
   }
-  return new LoggedJournal(log, store.spec.synchronous, indexer, checkpointer, logger, options);
+  return new LoggedJournal(log, store.spec.synchronous, indexer, logger, options);
 }
 
 /**
@@ -179,7 +160,6 @@ class LoggedJournal implements Journal {
   readonly #log: EventLog;
   readonly #synchronous: 'normal' | 'full';
   readonly #indexer: Worker;
-  readonly #checkpointer: Checkpointer | null;
   readonly #onCommit: ((commit: GroupCommit) => void) | null;
   readonly #logger: Logger;
   /** The last event written to the log. */
@@ -206,7 +186,6 @@ class LoggedJournal implements Journal {
     log: EventLog,
     synchronous: 'normal' | 'full',
     indexer: Worker,
-    checkpointer: Checkpointer | null,
     logger: Logger,
     options: JournalOptions,
   ) {
@@ -214,7 +193,6 @@ class LoggedJournal implements Journal {
     this.#synchronous = synchronous;
     this.#head = log.head;
     this.#indexer = indexer;
-    this.#checkpointer = checkpointer;
     this.#logger = logger;
     this.#onCommit = options.onCommit ?? null;
     indexer.on('message', (message: FromIndexer) => this.#onIndexerMessage(message));
@@ -416,7 +394,6 @@ class LoggedJournal implements Journal {
       await exited;
     }
     this.#answerIndexRequests();
-    await this.#checkpointer?.close();
     this.#log.close();
   }
 

@@ -9,19 +9,13 @@ import { parseStoreUrl } from './url.js';
 
 export { TYPES_WITHOUT_TYPE_INDEX, type Database, type EventsTable } from './schema.js';
 export type { StoreDialect } from './dialect.js';
-export {
-  startCheckpointer,
-  WRITER_AUTOCHECKPOINT_PAGES,
-  type Checkpointer,
-  type CheckpointerOptions,
-} from './checkpointer.js';
 export { workerReady, workerScript } from './worker-thread.js';
 
 /** The database behind the journal and everything else Warden keeps. */
 export interface Store {
   db: Kysely<Database>;
   dialect: StoreDialect;
-  /** How to open another connection to this store, e.g. from the journal's writer thread. */
+  /** How to open another connection to this store, e.g. from the journal's indexer thread. */
   spec: StoreSpec;
   close(): Promise<void>;
 }

@@ -11,11 +11,6 @@ export interface SqliteOptions {
   synchronous: StoreConfig['synchronous'];
   /** How long a write waits for another connection's lock before failing with SQLITE_BUSY. */
   busyTimeoutMs: number;
-  /**
-   * The connection's `wal_autocheckpoint` (pages), when not SQLite's default of 1000: the
-   * journal's writer checkpoints less often while a checkpointer thread runs (checkpointer.ts).
-   */
-  walAutocheckpointPages?: number;
 }
 
 const synchronousPragma: Record<StoreConfig['synchronous'], string> = {
@@ -26,7 +21,7 @@ const synchronousPragma: Record<StoreConfig['synchronous'], string> = {
 /**
  * Opens (creating it and its directory if needed) a connection to a SQLite database file with
  * the store's settings: WAL, the configured `synchronous`, the busy timeout. Every connection to
- * the store is opened this way, the journal writer's too (synchronous is a per-connection setting).
+ * the store is opened this way, the journal indexer's too (synchronous is a per-connection setting).
  */
 export function openSqliteDatabase(path: string, options: SqliteOptions): BetterSqlite3.Database {
   const synchronous = synchronousPragma[options.synchronous];
@@ -55,8 +50,5 @@ export function openSqliteDatabase(path: string, options: SqliteOptions): Better
     );
   }
   database.pragma(`synchronous = ${synchronous}`);
-  if (options.walAutocheckpointPages !== undefined) {
-    database.pragma(`wal_autocheckpoint = ${Math.trunc(options.walAutocheckpointPages)}`);
-  }
   return database;
 }

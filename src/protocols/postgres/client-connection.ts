@@ -92,10 +92,11 @@ export function serveClient(socket: Socket, context: ClientConnectionContext): C
       );
     }
     const request = interpretStartupParameters(startup.parameters);
+    // Keys in sorted order, as event-drafts.ts says why.
     const source: EventSource = {
+      client: request.applicationName,
       ip: normalizeAddress(socket.remoteAddress),
       port: socket.remotePort ?? 0,
-      client: request.applicationName,
       user: request.user,
     };
     const admission = await admit(channel, request.connectionName, source, { ...context, logger });

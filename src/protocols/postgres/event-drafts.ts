@@ -3,6 +3,8 @@
 // why (authorization), so each one reads on its own in a sink. The session fields are written
 // out in each draft rather than spread from a shared object: two drafts are built per statement,
 // and a spread sends V8 to a slow dictionary-mode object (measured 8 µs → 1.2 µs per event).
+// Objects that go into every event list their keys in sorted order, the order of the canonical
+// JSON the journal hashes: it can then serialize them as they are (see audit/canonical-json.ts).
 import type {
   Actor,
   EventConnection,
@@ -26,12 +28,12 @@ export interface SessionContext {
 
 export function actorOf(principal: Principal): Actor {
   return {
-    subject: principal.subject,
-    name: principal.name,
-    provider: principal.provider,
+    clientId: principal.clientId,
     groups: principal.groups,
     kind: principal.kind,
-    clientId: principal.clientId,
+    name: principal.name,
+    provider: principal.provider,
+    subject: principal.subject,
   };
 }
 
@@ -48,7 +50,7 @@ export function authnFailure(
     type: EventTypes.authnFailure,
     source,
     connection: postgresConnection(connectionName),
-    outcome: { result: 'failure', error },
+    outcome: { error, result: 'failure' },
   };
 }
 
@@ -63,7 +65,7 @@ export function authzDenied(
     actor: actorOf(principal),
     source,
     connection: postgresConnection(connectionName),
-    outcome: { result: 'denied', error },
+    outcome: { error, result: 'denied' },
   };
 }
 
@@ -79,7 +81,7 @@ export function sessionStart(context: SessionContext, time: Date): EventDraft {
     connection: context.connection,
     sessionId: context.sessionId,
     authorization: context.authorization,
-    outcome: { result: 'success', error: null },
+    outcome: { error: null, result: 'success' },
   };
 }
 
@@ -97,7 +99,7 @@ export function sessionEnd(
     sessionId: context.sessionId,
     authorization: context.authorization,
     totals,
-    outcome: { result: error ? 'failure' : 'success', error, durationMs },
+    outcome: { durationMs, error, result: error ? 'failure' : 'success' },
   };
 }
 
@@ -137,7 +139,7 @@ export function queryCompleted(
     authorization: context.authorization,
     request,
     response,
-    outcome: { result: error ? 'failure' : 'success', error, durationMs },
+    outcome: { durationMs, error, result: error ? 'failure' : 'success' },
   };
 }
 
@@ -155,6 +157,6 @@ export function cancel(
     sessionId: context.sessionId,
     authorization: context.authorization,
     request,
-    outcome: { result: error ? 'failure' : 'success', error },
+    outcome: { error, result: error ? 'failure' : 'success' },
   };
 }

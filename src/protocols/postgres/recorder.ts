@@ -373,12 +373,13 @@ export class SessionRecorder {
   private writeCompletion(statement: Statement, error: EventError | null): void {
     const durationMs =
       statement.forwardedAt > 0 ? round(performance.now() - statement.forwardedAt) : 0;
+    // Keys in sorted order, as event-drafts.ts says why.
     const response = {
-      rows: statement.rows,
       bytes: statement.bytes,
+      rows: statement.rows,
       sample: statement.sample.text(),
-      truncated: statement.sample.truncated,
       tags: statement.tags,
+      truncated: statement.sample.truncated,
     };
     this.appendInBackground(
       queryCompleted(
