@@ -245,6 +245,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     );
 
     say.next('The journal is hash-chained: warden verify walks it');
+    // Every event committed so far, in the table verify reads.
+    await gateway.journal.indexed();
     say.detail(renderVerifyResult(await verifyJournal(gateway.store)));
 
     if (options.keep) {
