@@ -10,8 +10,9 @@ import { join } from 'node:path';
 // event, exactly the body the events table stores. A new segment is started when the log opens,
 // when the current one is full, and after a failed write. That last case is what the base is for:
 // a failed write can leave lines that were never committed at the end of a segment, and the events
-// committed after it reuse their seqs in the next segment. So a segment ends where the next begins:
-// its lines from the next segment's base on were never committed, and are ignored.
+// committed after it reuse their seqs in the next segment. So a segment ends where a later one
+// begins: its lines from the lowest base of the segments after it on were never committed, and
+// are ignored; and an event is read from the newest segment whose base is at or below its seq.
 
 export interface Segment {
   number: number;
@@ -58,10 +59,22 @@ export function segmentHolding(segments: Segment[], seq: number): Segment | null
   return null;
 }
 
-/** Where a segment's committed lines end: the next segment's base, or null for the newest. */
+/**
+ * Where a segment's committed lines end: the lowest base of the segments after it (after a failed
+ * write, a later segment can start below the one before it), or null for the newest.
+ */
 export function segmentLimit(segments: Segment[], segment: Segment): number | null {
-  const next = segments.find((candidate) => candidate.number > segment.number);
-  return next === undefined ? null : next.base;
+  let limit: number | null = null;
+  for (const later of segments) {
+    if (later.number > segment.number && (limit === null || later.base < limit)) limit = later.base;
+  }
+  return limit;
+}
+
+/** Where a chain ends: its last event. */
+export interface ChainHead {
+  seq: number;
+  hash: string;
 }
 
 /** The fields of a logged event that place it in the chain. */

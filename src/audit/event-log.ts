@@ -1,23 +1,25 @@
 import {
   closeSync,
+  copyFileSync,
   fdatasync,
   fsyncSync,
   ftruncateSync,
   mkdirSync,
   openSync,
-  readFileSync,
   unlinkSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
+import BetterSqlite3 from 'better-sqlite3';
+import { EventLogReader } from './event-log-reader.js';
 import {
   lastCommittedLink,
   listSegments,
   segmentFileName,
   segmentLimit,
-  type ChainLink,
+  type ChainHead,
+  type Segment,
 } from './event-log-segments.js';
 
 // The journal's event log: where an event is committed. Sealed events are appended, one line
@@ -33,6 +35,10 @@ import {
 // neither a commit nor an idle indexer costs a message: the seq of the last committed event, and
 // the number of the segment being written (published before any event of it is). The indexer
 // says there how far it has got.
+//
+// At open, the log walks its chain on from the last event in the table; the chain ends at the
+// last event that continues it. Anything after a break (a segment gone, a line damaged) is not
+// part of the journal: the new segment starts right after the end, which supersedes it.
 
 /** Slots of the shared memory (BigInt64Array). */
 export const COMMITTED_SEQ = 0;
@@ -44,10 +50,7 @@ const SHARED_SLOTS = 3;
 /** The journal's default segment size: a segment is closed once it has grown past this. */
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 
-export interface ChainHead {
-  seq: number;
-  hash: string;
-}
+export type { ChainHead };
 
 export interface EventLogOptions {
   synchronous: 'normal' | 'full';
@@ -68,7 +71,14 @@ export class EventLog {
   );
   /** The last committed event when the log was opened. */
   readonly head: ChainHead;
+  /**
+   * Set when the log held events its chain does not reach (a segment missing, a line damaged):
+   * why. They are not part of the journal: the chain goes on from `head`.
+   */
+  readonly broken: string | null;
   readonly #options: EventLogOptions;
+  /** Held while the log is open: see takeLock. */
+  readonly #lock: BetterSqlite3.Database;
   #lastNumber: number;
   /** The segment being written; null after a failed write until the next append starts one. */
   #fd: number | null = null;
@@ -85,17 +95,19 @@ export class EventLog {
     mkdirSync(directory, { recursive: true });
     const lock = takeLock(directory);
     try {
+      const { head, broken } = findChainEnd(directory, options.indexedHead);
       const segments = listSegments(directory);
-      let logged: ChainLink | null = null;
-      for (let index = segments.length - 1; index >= 0 && logged === null; index--) {
-        const segment = segments[index]!;
-        logged = lastCommittedLink(segment, segmentLimit(segments, segment));
-      }
-      const head =
-        logged !== null && logged.seq > options.indexedHead.seq
-          ? { seq: logged.seq, hash: logged.hash }
-          : options.indexedHead;
-      const log = new EventLog(directory, options, head, segments.at(-1)?.number ?? 0);
+      // The segments as found go aside, for whoever looks into the break: the indexer removes
+      // them from the log once it is past them.
+      if (broken !== null) keepCopies(directory, segments);
+      const log = new EventLog(
+        directory,
+        lock,
+        options,
+        head,
+        broken,
+        segments.at(-1)?.number ?? 0,
+      );
       log.#startSegment(head.seq + 1);
       return log;
     } catch (error) {
@@ -106,13 +118,17 @@ export class EventLog {
 
   private constructor(
     directory: string,
+    lock: BetterSqlite3.Database,
     options: EventLogOptions,
     head: ChainHead,
+    broken: string | null,
     lastNumber: number,
   ) {
     this.directory = directory;
+    this.#lock = lock;
     this.#options = options;
     this.head = head;
+    this.broken = broken;
     this.#lastNumber = lastNumber;
     Atomics.store(this.shared, COMMITTED_SEQ, BigInt(head.seq));
   }
@@ -165,13 +181,18 @@ export class EventLog {
     Atomics.store(this.shared, COMMITTED_SEQ, BigInt(seq));
   }
 
+  /** The last event published as committed. */
+  get committedSeq(): number {
+    return Number(Atomics.load(this.shared, COMMITTED_SEQ));
+  }
+
   /** Closes the segment and gives up the lock. Sync first where that matters. */
   close(): void {
     if (this.#fd !== null) closeQuietly(this.#fd);
     for (const fd of this.#unsynced) closeQuietly(fd);
     this.#fd = null;
     this.#unsynced = [];
-    releaseLock(this.directory, join(this.directory, LOCK_FILE));
+    releaseLock(this.directory, this.#lock);
   }
 
   #startSegment(base: number): void {
@@ -181,11 +202,11 @@ export class EventLog {
     this.#lastNumber = number;
     if (this.#options.synchronous === 'full') {
       // The new file's name must survive a power loss too, not only its content.
-      const directory = openSync(this.directory, 'r');
       try {
-        fsyncSync(directory);
-      } finally {
-        closeSync(directory);
+        syncDirectory(this.directory);
+      } catch (error) {
+        closeQuietly(fd);
+        throw error;
       }
     }
     Atomics.store(this.shared, LIVE_SEGMENT, BigInt(number));
@@ -216,63 +237,121 @@ export class EventLog {
     } catch {
       // The next segment's base makes the lines harmless anyway.
     }
+    this.supersede(firstSeq);
+  }
+
+  /**
+   * What the log holds from event `seq` on was not committed (a sync failed, say): a new segment
+   * starts there, which makes those lines ignored, now and at the next start. If it cannot be
+   * started, the next append tries again.
+   */
+  supersede(seq: number): void {
     try {
-      this.#startSegment(firstSeq);
+      this.#startSegment(seq);
     } catch {
       this.#retireSegment();
     }
   }
 }
 
+/**
+ * Where the chain ends: walked from the table's end, event by event, through the committed lines
+ * of the log. Whatever follows a break in it, and any event past a gap, is reported: everything
+ * after the head is then superseded by the segment the log starts at open.
+ */
+function findChainEnd(
+  directory: string,
+  indexedHead: ChainHead,
+): { head: ChainHead; broken: string | null } {
+  const reader = new EventLogReader(directory, indexedHead, () => 0);
+  let read;
+  try {
+    do read = reader.next(Number.MAX_SAFE_INTEGER);
+    while (read.kind === 'event');
+  } finally {
+    reader.close();
+  }
+  const head = reader.head;
+  if (read.kind === 'broken') return { head, broken: read.reason };
+  const logged = lastLoggedSeq(directory);
+  return {
+    head,
+    broken:
+      logged > head.seq
+        ? `events up to seq ${logged} are in the log but the chain ends at seq ${head.seq}: ${read.reason}`
+        : null,
+  };
+}
+
+function keepCopies(directory: string, segments: Segment[]): void {
+  const copies = join(directory, `damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(copies);
+  for (const segment of segments) copyFileSync(segment.path, join(copies, basename(segment.path)));
+}
+
+/** The highest seq the log's committed lines claim (0 when unreadable), whether chained or not. */
+function lastLoggedSeq(directory: string): number {
+  const segments = listSegments(directory);
+  for (let index = segments.length - 1; index >= 0; index--) {
+    const segment = segments[index]!;
+    try {
+      const link = lastCommittedLink(segment, segmentLimit(segments, segment));
+      if (link !== null) return link.seq;
+    } catch {
+      // A damaged last line: the walk said why.
+      return 0;
+    }
+  }
+  return 0;
+}
+
 const LOCK_FILE = 'writer.lock';
 
 /**
- * Makes this process the log's only writer: two writers would interleave their chains. The lock
- * is a file naming the process; one left by a process that is gone is taken over.
+ * Makes this process the log's only writer: two writers would fork the chain. The lock is
+ * SQLite's exclusive lock on a file of its own that holds nothing: a POSIX record lock, which the
+ * kernel releases when the process ends, however it ends, and which processes in different
+ * containers on one host see too (a pid in a file would not do: pid 1 in every container).
  */
-function takeLock(directory: string): string {
-  const path = join(directory, LOCK_FILE);
+function takeLock(directory: string): BetterSqlite3.Database {
   if (openDirectories.has(directory)) {
     throw new Error(`the event log ${directory} is already open in this process`);
   }
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const path = join(directory, LOCK_FILE);
+  for (let attempt = 0; ; attempt++) {
+    const lock = new BetterSqlite3(path, { timeout: 0 });
     try {
-      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
+      lock.pragma('locking_mode = EXCLUSIVE');
+      lock.exec('BEGIN EXCLUSIVE');
       openDirectories.add(directory);
-      return path;
+      return lock;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      lock.close();
+      const code = (error as { code?: unknown }).code;
+      if (code === 'SQLITE_BUSY') {
+        throw new Error(
+          `the event log ${directory} is in use by another Warden process: ` +
+            'one process at a time writes to a store',
+        );
+      }
+      // Not SQLite's (a lock file of another kind): it holds nothing, so it is replaced.
+      if (code !== 'SQLITE_NOTADB' || attempt > 0) throw error;
+      unlinkSync(path);
     }
-    const pid = Number(readFileSync(path, 'utf8').trim());
-    // This process's own pid in a lock it does not hold: a restart that reused the pid (as pid 1
-    // in a container does).
-    if (pid !== process.pid && isRunning(pid)) {
-      throw new Error(
-        `the event log ${directory} is in use by another Warden process (pid ${pid}): ` +
-          'one process at a time writes to a store',
-      );
-    }
-    unlinkSync(path);
   }
-  throw new Error(`cannot take the lock of the event log ${directory}`);
 }
 
-function releaseLock(directory: string, path: string): void {
+function releaseLock(directory: string, lock: BetterSqlite3.Database): void {
   openDirectories.delete(directory);
-  try {
-    unlinkSync(path);
-  } catch {
-    // Gone already; the next writer takes over a stale lock anyway.
-  }
+  lock.close();
 }
 
-function isRunning(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+function syncDirectory(path: string): void {
+  const directory = openSync(path, 'r');
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    fsyncSync(directory);
+  } finally {
+    closeSync(directory);
   }
 }
 

@@ -6,13 +6,7 @@ import { JournalWriteError } from './errors.js';
 import type { AuditEvent, EventDraft } from './event.js';
 import { newEventId } from './event-id.js';
 import { compileInserts } from './event-insert.js';
-import {
-  COMMITTED_SEQ,
-  DEFAULT_SEGMENT_BYTES,
-  EventLog,
-  INDEXED_SEQ,
-  type ChainHead,
-} from './event-log.js';
+import { DEFAULT_SEGMENT_BYTES, EventLog, INDEXED_SEQ, type ChainHead } from './event-log.js';
 import { eventLogDirectory } from './event-log-segments.js';
 import type { FromIndexer, IndexerData, ToIndexer } from './journal-messages.js';
 import { toIsoTime } from './time.js';
@@ -195,6 +189,14 @@ class LoggedJournal implements Journal {
     this.#indexer = indexer;
     this.#logger = logger;
     this.#onCommit = options.onCommit ?? null;
+    if (log.broken !== null) {
+      logger.error(
+        { reason: log.broken, headSeq: log.head.seq },
+        'audit journal: the event log holds events its chain does not reach; they are not part ' +
+          'of the journal, which goes on from the head (the segments as found are copied to a ' +
+          'damaged-* folder of the event log)',
+      );
+    }
     indexer.on('message', (message: FromIndexer) => this.#onIndexerMessage(message));
     indexer.on('error', (error) => this.#onIndexerStopped(`it failed: ${error.message}`));
     indexer.on('exit', (code) => {
@@ -231,7 +233,7 @@ class LoggedJournal implements Journal {
 
   status(): JournalStatus {
     return {
-      committedSeq: Number(Atomics.load(this.#log.shared, COMMITTED_SEQ)),
+      committedSeq: this.#log.committedSeq,
       indexedSeq: Number(Atomics.load(this.#log.shared, INDEXED_SEQ)),
       indexError: this.#indexerRunning ? this.#indexError : 'the indexer stopped',
       stopped: this.#stopped,
@@ -345,8 +347,10 @@ class LoggedJournal implements Journal {
         await this.#log.sync();
       } catch (error) {
         // After a failed sync the kernel may have dropped the unsynced pages: what was written
-        // cannot be known to be on the disk, now or later. Nothing more is accepted.
+        // cannot be known to be on the disk, now or later. Nothing more is accepted, and what
+        // was written since the last commit must not count as committed at the next start.
         this.#stop(`syncing the event log failed: ${(error as Error).message}`);
+        this.#log.supersede(this.#log.committedSeq + 1);
         for (const group of [...groups, ...this.#unsynced.splice(0)]) {
           this.#refuse(
             group.appends,

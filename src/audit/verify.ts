@@ -1,13 +1,21 @@
+import { existsSync } from 'node:fs';
 import type { Kysely } from 'kysely';
 import type { Database, EventsTable, Store } from '../store/index.js';
 import { GENESIS_HASH, hashEvent } from './chain.js';
 import type { AuditEvent } from './event.js';
+import { EventLogReader } from './event-log-reader.js';
+import { eventLogDirectory, type ChainHead } from './event-log-segments.js';
 import { eventFromBody, eventRow } from './event-row.js';
 
 export type VerifyResult =
   | {
       ok: true;
       events: number;
+      /**
+       * Of the events, those committed to the event log but not yet in the table (a gateway
+       * indexes them within moments, or at its next start).
+       */
+      unindexed: number;
       lastSeq: number;
       /** Hash of the newest event: kept outside the database, it anchors a later verification. */
       headHash: string;
@@ -21,7 +29,8 @@ export type VerifyResult =
       detail: string;
     };
 
-export type TamperKind = 'altered' | 'removed' | 'inserted';
+/** `damaged`: the event log after the table's end does not continue the chain. */
+export type TamperKind = 'altered' | 'removed' | 'inserted' | 'damaged';
 
 export interface VerifyOptions {
   /** Rows read per query; memory stays bounded by it whatever the journal's size. */
@@ -88,7 +97,13 @@ export async function verifyJournal(
     if (checked % pageSize === 0) options.onProgress?.(checked);
   }
   options.onProgress?.(checked);
-  const lastSeq = expected.seq - 1;
+  const logged = verifyLogged(
+    eventLogDirectory(store.spec.path),
+    { seq: expected.seq - 1, hash: expected.prevHash },
+    anchor,
+  );
+  if ('problem' in logged) return { ok: false, ...logged, events: checked + logged.events };
+  const lastSeq = logged.head.seq;
   if (anchor && anchor.seq > lastSeq) {
     return {
       ok: false,
@@ -98,7 +113,58 @@ export async function verifyJournal(
       detail: `the journal ends at seq ${lastSeq}, but the anchor says seq ${anchor.seq} existed`,
     };
   }
-  return { ok: true, events: checked, lastSeq, headHash: expected.prevHash };
+  return {
+    ok: true,
+    events: checked + logged.events,
+    unindexed: logged.events,
+    lastSeq,
+    headHash: logged.head.hash,
+  };
+}
+
+/**
+ * The committed events of the event log after the table's end: each must continue the chain and
+ * match its hash (and the anchor, where it is one of them).
+ */
+function verifyLogged(
+  directory: string,
+  tableHead: ChainHead,
+  anchor: VerifyOptions['anchor'],
+): { events: number; head: ChainHead } | (Problem & { events: number }) {
+  if (!existsSync(directory)) return { events: 0, head: tableHead };
+  const reader = new EventLogReader(directory, tableHead, () => 0);
+  let events = 0;
+  try {
+    for (;;) {
+      const read = reader.next(Number.MAX_SAFE_INTEGER);
+      if (read.kind === 'end') return { events, head: reader.head };
+      if (read.kind === 'broken') {
+        return {
+          events,
+          firstBadSeq: reader.head.seq + 1,
+          problem: 'damaged',
+          detail: read.reason,
+        };
+      }
+      const { seq } = read.link;
+      const { hash, ...unhashed } = read.event as AuditEvent;
+      if (hashEvent(unhashed) !== hash) {
+        return {
+          events,
+          ...altered(seq, `event log: seq ${seq}'s content does not match its hash`),
+        };
+      }
+      if (anchor && anchor.seq === seq && anchor.hash !== hash) {
+        return {
+          events,
+          ...altered(seq, `seq ${seq} has hash ${hash}, but the anchor says ${anchor.hash}`),
+        };
+      }
+      events += 1;
+    }
+  } finally {
+    reader.close();
+  }
 }
 
 function findProblem(

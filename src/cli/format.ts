@@ -146,6 +146,10 @@ export function renderEvents(events: AuditEvent[]): string {
 export function renderVerifyResult(result: VerifyResult): string {
   return result.ok
     ? `Journal intact: ${result.events} events, chain verified through seq ${result.lastSeq}.\n` +
+        (result.unindexed > 0
+          ? `${result.unindexed} of them are committed to the event log and not yet indexed: ` +
+            'Warden copies them to the table while it runs, or at its next start.\n'
+          : '') +
         `Head ${result.lastSeq}:${result.headHash}\n` +
         'Keep the head elsewhere and pass it as --anchor later: the chain alone cannot show events cut from its end.'
     : `Journal TAMPERED: first bad event is seq ${result.firstBadSeq} (${result.problem}): ${result.detail}`;

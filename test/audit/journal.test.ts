@@ -1,6 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -320,7 +319,7 @@ describe('journal', () => {
     await journal.close();
     locker.exec('ROLLBACK');
     locker.close();
-    expect(await verifyJournal(opened.store)).toMatchObject({ ok: true, events: 0 });
+    expect(await verifyJournal(opened.store)).toMatchObject({ ok: true, events: 2, unindexed: 2 });
 
     const store = await opened.reopen();
     const again = await openJournal(store);
@@ -357,20 +356,13 @@ describe('journal', () => {
     expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 5, lastSeq: 5 });
   });
 
-  it('refuses a second journal on the same store, and takes over a lock its holder left', async () => {
-    const { store, path } = await temp();
+  it('refuses a second journal on the same store in the same process', async () => {
+    const { store } = await temp();
     const journal = await openJournal(store);
     await expect(openJournal(store)).rejects.toThrow(
       /audit journal: cannot open the event log: the event log .* is already open in this process/,
     );
     await journal.close();
-
-    // A lock left by a process that is gone.
-    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
-    writeFileSync(join(eventLogDirectory(path), 'writer.lock'), `${gone.stdout.toString()}\n`);
-    const again = await openJournal(store);
-    expect((await again.append(queryDraft(1))).seq).toBe(1);
-    await again.close();
   });
 
   it('continues the chain when reopened', async () => {

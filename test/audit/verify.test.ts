@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -9,6 +10,7 @@ import {
   type AuditEvent,
   type VerifyResult,
 } from '../../src/audit/index.js';
+import { eventLogDirectory, listSegments } from '../../src/audit/event-log-segments.js';
 import { eventRow } from '../../src/audit/event-row.js';
 import { openTempStore, queryDraft, type TempStore } from './fixtures.js';
 
@@ -97,13 +99,51 @@ describe('verifyJournal', () => {
   it('passes an intact journal, and an empty one, naming the head', async () => {
     const { store, path } = await journalOf(10);
     const headHash = withDatabase(path, (db) => storedHash(db, 10));
-    expect(await verifyJournal(store)).toEqual({ ok: true, events: 10, lastSeq: 10, headHash });
+    expect(await verifyJournal(store)).toEqual({
+      ok: true,
+      events: 10,
+      unindexed: 0,
+      lastSeq: 10,
+      headHash,
+    });
     const empty = await journalOf(0);
     expect(await verifyJournal(empty.store)).toEqual({
       ok: true,
       events: 0,
+      unindexed: 0,
       lastSeq: 0,
       headHash: GENESIS_HASH,
+    });
+  });
+
+  it('verifies events committed to the event log and not yet indexed, hashes and all', async () => {
+    const temp = await openTempStore({ busyTimeoutMs: 50 });
+    temps.push(temp);
+    // The table is locked while they are written: they stay in the log.
+    const locker = new BetterSqlite3(temp.path);
+    locker.exec('BEGIN IMMEDIATE');
+    const journal = await openJournal(temp.store);
+    const events = await journal.appendMany([1, 2, 3].map(queryDraft));
+    await journal.close();
+    locker.exec('ROLLBACK');
+    locker.close();
+    expect(await verifyJournal(temp.store)).toEqual({
+      ok: true,
+      events: 3,
+      unindexed: 3,
+      lastSeq: 3,
+      headHash: events[2]!.hash,
+    });
+
+    const [segment] = listSegments(eventLogDirectory(temp.path));
+    writeFileSync(
+      segment!.path,
+      readFileSync(segment!.path, 'utf8').replace('SELECT 2', 'SELECT 9'),
+    );
+    expect(failure(await verifyJournal(temp.store))).toMatchObject({
+      events: 1,
+      firstBadSeq: 2,
+      problem: 'altered',
     });
   });
 
@@ -114,7 +154,11 @@ describe('verifyJournal', () => {
     expect(
       failure(await verifyJournal(store, { anchor: { seq: 8, hash: 'f'.repeat(64) } })),
     ).toMatchObject({ firstBadSeq: 8, problem: 'altered' });
+    // Cut from the table, and from the event log, where they are still after the indexer copied
+    // them (verify would find them there).
     tamper(path, (db) => db.prepare('DELETE FROM events WHERE seq >= 7').run());
+    expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 10, unindexed: 4 });
+    rmSync(eventLogDirectory(path), { recursive: true });
     expect((await verifyJournal(store)).ok).toBe(true);
     expect(failure(await verifyJournal(store, { anchor }))).toMatchObject({
       events: 6,

@@ -1,6 +1,7 @@
 // The issue's walk-through, end to end through the built CLI and the API: a real PostgreSQL with
 // SCRAM, a real OpenID provider, real psql, and `node bin/warden.js` as a user runs it.
 import { execFile, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventLogDirectory, listSegments } from '../../src/audit/event-log-segments.js';
 import type { SessionDetail, SessionSummary } from '../../src/audit/index.js';
 import { freePort } from '../../src/sandbox/free-port.js';
 import { startOidcProvider, type OidcSandbox } from '../../src/sandbox/oidc-provider.js';
@@ -260,9 +262,15 @@ SELECT * FROM missing_table;
       headHash: string;
     };
 
+    // Cut from the table, and from the event log, which still holds it after indexing.
     const db = new Database(join(dir, 'warden.db'));
     db.prepare('DELETE FROM events WHERE seq = ?').run(head.lastSeq);
     db.close();
+    for (const segment of listSegments(eventLogDirectory(join(dir, 'warden.db')))) {
+      const lines = readFileSync(segment.path, 'utf8').split('\n');
+      const kept = lines.filter((line) => !line.includes(`"seq":${head.lastSeq},`));
+      writeFileSync(segment.path, kept.join('\n'));
+    }
     // The chain alone cannot see a cut tail; the anchor kept from the earlier run does.
     expect((await cli('verify')).code).toBe(0);
     const anchored = await cli('verify', '--json', '--anchor', `${head.lastSeq}:${head.headHash}`);
