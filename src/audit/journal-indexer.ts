@@ -137,7 +137,14 @@ export class JournalIndexer {
       return limit !== null && limit <= this.#indexed.seq + 1;
     });
     if (indexed.length === 0) return;
-    if (this.#spec.synchronous === 'normal') syncFile(`${this.#spec.path}-wal`);
+    if (this.#spec.synchronous === 'normal') {
+      try {
+        syncFile(`${this.#spec.path}-wal`);
+      } catch {
+        // Housekeeping only: the segments stay until a later pass can sync.
+        return;
+      }
+    }
     for (const segment of indexed) {
       try {
         unlinkSync(segment.path);

@@ -90,18 +90,14 @@ const INDEX_INTERVAL_MS = 50;
  */
 export async function openJournal(store: Store, options: JournalOptions = {}): Promise<Journal> {
   const logger = options.logger ?? silentLogger();
-  const chainHead = store.db
+  // The table's last event: where the log's chain goes on from, here and on the indexer thread.
+  const lastEvent = store.db
     .selectFrom('events')
     .select(['seq', 'hash'])
     .orderBy('seq', 'desc')
-    .limit(1)
-    .compile();
-  const last = await store.db
-    .selectFrom('events')
-    .select(['seq', 'hash'])
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+    .limit(1);
+  const chainHead = lastEvent.compile();
+  const last = await lastEvent.executeTakeFirst();
   let log: EventLog;
   try {
     log = EventLog.open(eventLogDirectory(store.spec.path), {
