@@ -2,7 +2,8 @@
 // PgBouncer in session mode, and through Warden with recording on — in one run, alternating the
 // order each round so drift on the machine does not favour one of them. Prints TPS and ratios.
 //
-//   npm run build && node bench/pgbench.js          (BENCH_SECONDS=10 BENCH_ROUNDS=3 by default)
+//   npm run build && node bench/pgbench.js          (BENCH_SECONDS=10 BENCH_ROUNDS=3 by default;
+//                                                   BENCH_SYNCHRONOUS=full for the journal's full)
 //
 // Needs pgbench and pgbouncer (Debian: apt-get install postgresql-contrib pgbouncer).
 import { execFile, execFileSync, fork, spawn } from 'node:child_process';
@@ -20,6 +21,8 @@ import { startPostgres } from '../dist/sandbox/postgres.js';
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const clients = 8;
+// The journal's durability: normal (a commit survives a crash of Warden) or full (a power loss).
+const synchronous = process.env.BENCH_SYNCHRONOUS ?? 'normal';
 const benchUser = { name: 'bench_user', password: 'bench-password' };
 
 function requireCommand(name, hint) {
@@ -188,7 +191,7 @@ execFileSync(
 );
 const oidc = await startOidcProcess('bench-agent', 'bench-secret', 'agents-db');
 const config = parseConfig(
-  `store: { url: "sqlite:./warden-bench.db" }
+  `store: { url: "sqlite:./warden-bench.db", synchronous: ${synchronous} }
 api: { listen: "127.0.0.1:${await freePort()}" }
 identity:
   providers: [{ name: bench-idp, issuer: "${oidc.issuer}", audience: "api://warden" }]
