@@ -22,6 +22,15 @@ export type SessionListQuery = Static<typeof SessionListQuery>;
 export const SessionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 export type SessionParams = Static<typeof SessionParams>;
 
+export const SessionEventsQuery = Type.Object(
+  {
+    limit: Type.Optional(limit(1000)),
+    cursor: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type SessionEventsQuery = Static<typeof SessionEventsQuery>;
+
 export const EventListQuery = Type.Object(
   {
     type: Type.Optional(Type.String({ minLength: 1 })),

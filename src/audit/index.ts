@@ -14,7 +14,7 @@ export {
 } from './journal.js';
 export { createAuditReader, type AuditReader, type AuditReaderOptions } from './reader.js';
 export type { EventFilter } from './events-query.js';
-export type { SessionDetail, SessionFilter, SessionPage } from './sessions.js';
+export type { SessionDetail, SessionEventsFilter, SessionFilter, SessionPage } from './sessions.js';
 export type { SessionSummary } from './session-summary.js';
 export type { StatementRecord } from './statements.js';
 export { verifyJournal, type TamperKind, type VerifyOptions, type VerifyResult } from './verify.js';

@@ -8,8 +8,8 @@ export const DEFAULT_PAGE_LIMIT = 100;
 export const MAX_PAGE_LIMIT = 1000;
 
 /** The page size: absent → the default, above the maximum → the maximum. */
-export function pageLimit(limit: number | undefined): number {
-  if (limit === undefined) return DEFAULT_PAGE_LIMIT;
+export function pageLimit(limit: number | undefined, defaultLimit = DEFAULT_PAGE_LIMIT): number {
+  if (limit === undefined) return defaultLimit;
   if (!Number.isInteger(limit) || limit < 1) {
     throw new AuditQueryError('limit', `expected a positive integer, got ${String(limit)}`);
   }

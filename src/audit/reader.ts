@@ -5,6 +5,7 @@ import {
   getSession,
   listSessions,
   type SessionDetail,
+  type SessionEventsFilter,
   type SessionFilter,
   type SessionPage,
 } from './sessions.js';
@@ -13,7 +14,7 @@ import {
 export interface AuditReader {
   listEvents(filter?: EventFilter): Promise<AuditEvent[]>;
   listSessions(filter?: SessionFilter): Promise<SessionPage>;
-  getSession(id: string): Promise<SessionDetail | null>;
+  getSession(id: string, filter?: SessionEventsFilter): Promise<SessionDetail | null>;
 }
 
 export interface AuditReaderOptions {
@@ -35,9 +36,9 @@ export function createAuditReader(store: Store, options: AuditReaderOptions = {}
       await settle();
       return listSessions(store.db, filter);
     },
-    getSession: async (id) => {
+    getSession: async (id, filter) => {
       await settle();
-      return getSession(store.db, id);
+      return getSession(store.db, id, filter);
     },
   };
 }

@@ -31,12 +31,25 @@ export interface SessionPage {
   nextCursor: string | null;
 }
 
+export interface SessionEventsFilter {
+  /** Events per page: default 1000, at most 1000. */
+  limit?: number;
+  /** `nextCursor` of the previous page; absent or null for the first page. */
+  cursor?: string | null;
+}
+
 export interface SessionDetail {
   session: SessionSummary;
-  /** Every event of the session, in journal order. */
+  /** A page of the session's events, in journal order. */
   events: AuditEvent[];
+  /** The statements of these events (one started on an earlier page has only its result here). */
   statements: StatementRecord[];
+  /** Null on the last page. */
+  nextCursor: string | null;
 }
+
+/** Events per page of a session: a long session is read in pages, never at once. */
+const SESSION_EVENTS_PAGE = 1000;
 
 export async function listSessions(
   db: Kysely<Database>,
@@ -80,18 +93,44 @@ export async function listSessions(
   };
 }
 
-export async function getSession(db: Kysely<Database>, id: string): Promise<SessionDetail | null> {
+export async function getSession(
+  db: Kysely<Database>,
+  id: string,
+  filter: SessionEventsFilter = {},
+): Promise<SessionDetail | null> {
+  const limit = pageLimit(filter.limit, SESSION_EVENTS_PAGE);
+  const after = filter.cursor ? seqFromCursor(filter.cursor) : 0;
   const rows = await db
     .selectFrom('events')
-    .select('body')
+    .select(['seq', 'body'])
     .where('session_id', '=', id)
+    .where('seq', '>', after)
     .orderBy('seq')
+    .limit(limit + 1)
     .execute();
-  const events = rows.map((row) => eventFromBody(row.body));
-  const opening = events.find((event) => event.type === EventTypes.sessionStart) ?? events[0];
-  if (opening === undefined) return null;
-  const [session] = await summarizeSessions(db, [opening]);
-  return session ? { session, events, statements: pairStatements(events) } : null;
+  // The session opens with its first event (its session.start), on the first page.
+  const first =
+    after === 0
+      ? rows[0]
+      : await db
+          .selectFrom('events')
+          .select(['seq', 'body'])
+          .where('session_id', '=', id)
+          .orderBy('seq')
+          .limit(1)
+          .executeTakeFirst();
+  if (first === undefined) return null;
+  const [session] = await summarizeSessions(db, [eventFromBody(first.body)]);
+  if (session === undefined) return null;
+  const page = rows.slice(0, limit);
+  const events = page.map((row) => eventFromBody(row.body));
+  const last = page.at(-1);
+  return {
+    session,
+    events,
+    statements: pairStatements(events),
+    nextCursor: rows.length > limit && last ? cursorAfter(last.seq) : null,
+  };
 }
 
 // The cursor is the seq of the last session.start returned. It is opaque to clients so that

@@ -36,6 +36,8 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .command('show <id>')
     .description('one session: who, why, and every statement with its result')
     .option(...configOption)
+    .option('--limit <n>', 'at most n events (1-1000)', '1000')
+    .option('--cursor <cursor>', 'the next page, as printed by the previous one')
     .option('--json', 'print JSON')
     .action((id: string, options) => run(showSession(id, options)));
 

@@ -61,13 +61,23 @@ export async function listSessions(
   return 0;
 }
 
-export async function showSession(id: string, options: Common): Promise<number> {
-  const detail = await withLocalStore(options.config, (_store, reader) => reader.getSession(id));
+export async function showSession(
+  id: string,
+  options: Common & { limit?: string; cursor?: string },
+): Promise<number> {
+  const filter = { limit: positiveInteger('limit', options.limit, 1000), cursor: options.cursor };
+  const detail = await withLocalStore(options.config, (_store, reader) =>
+    reader.getSession(id, filter),
+  );
   if (!detail) {
     process.stderr.write(`warden: no session ${id}\n`);
     return 1;
   }
-  print(options.json, detail, () => renderSessionDetail(detail));
+  print(options.json, detail, () =>
+    detail.nextCursor
+      ? `${renderSessionDetail(detail)}\nMore: --cursor ${detail.nextCursor}`
+      : renderSessionDetail(detail),
+  );
   return 0;
 }
 

@@ -204,7 +204,18 @@ describe('audit API', () => {
     ]);
     expect(detail.body.statements[0].command).toBe('SELECT 1');
     expect(detail.body.statements[0].result.response.rows).toBe(1);
+    expect(detail.body.nextCursor).toBeNull();
     expect((await get('/api/v1/sessions/no-such-session')).status).toBe(404);
+
+    // A page at a time, following the Link header.
+    const first = await get('/api/v1/sessions/session-1?limit=3');
+    expect(first.body.events).toHaveLength(3);
+    expect(first.body.session.id).toBe('session-1');
+    const next = /<([^>]+)>; rel="next"/.exec(String(first.headers.link))?.[1];
+    const rest = await get(next!);
+    expect(rest.body.events.map((e: { type: string }) => e.type)).toEqual(['session.end']);
+    expect(rest.headers.link).toBeUndefined();
+    expect((await get('/api/v1/sessions/session-1?limit=0')).status).toBe(400);
   });
 
   it('serves raw events by type and after a seq, with a next link', async () => {

@@ -96,7 +96,7 @@ describe('reader query plans', () => {
       'session detail',
       (r) => r.getSession('s-1'),
       [
-        'SEARCH events USING INDEX events_session_id_seq (session_id=?)',
+        'SEARCH events USING INDEX events_session_id_seq (session_id=? AND seq>?)',
         'SEARCH events USING INDEX events_session_end (session_id=?)',
       ],
     ],

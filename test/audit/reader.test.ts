@@ -175,6 +175,31 @@ describe('audit reader', () => {
     it('returns null for a session it does not know', async () => {
       expect(await reader.getSession('missing')).toBeNull();
     });
+
+    it('pages a session with an opaque cursor, the summary on every page', async () => {
+      const first = await reader.getSession('ended', { limit: 3 });
+      expect(first?.events.map((event) => event.type)).toEqual([
+        'session.start',
+        'db.query.start',
+        'db.query',
+      ]);
+      expect(first?.nextCursor).toEqual(expect.any(String));
+      const types: string[] = [...(first?.events.map((event) => event.type) ?? [])];
+      let cursor = first?.nextCursor ?? null;
+      while (cursor !== null) {
+        const page = await reader.getSession('ended', { limit: 3, cursor });
+        expect(page?.session).toEqual(first?.session);
+        expect(page?.events.length).toBeLessThanOrEqual(3);
+        types.push(...(page?.events.map((event) => event.type) ?? []));
+        cursor = page?.nextCursor ?? null;
+      }
+      const whole = await reader.getSession('ended');
+      expect(types).toEqual(whole?.events.map((event) => event.type));
+      expect(whole?.nextCursor).toBeNull();
+      await expect(reader.getSession('ended', { cursor: 'not-a-cursor' })).rejects.toThrow(
+        AuditQueryError,
+      );
+    });
   });
 
   describe('listEvents', () => {

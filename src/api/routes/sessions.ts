@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuditReader } from '../../audit/index.js';
 import { sendError } from '../errors.js';
-import { SessionListQuery, SessionParams } from '../schemas.js';
+import { SessionEventsQuery, SessionListQuery, SessionParams } from '../schemas.js';
 import { setNextLink } from './pagination.js';
 
 export function registerSessionRoutes(app: FastifyInstance, reader: AuditReader): void {
@@ -16,13 +16,23 @@ export function registerSessionRoutes(app: FastifyInstance, reader: AuditReader)
     },
   );
 
-  app.get<{ Params: SessionParams }>(
+  app.get<{ Params: SessionParams; Querystring: SessionEventsQuery }>(
     '/api/v1/sessions/:id',
-    { schema: { params: SessionParams, summary: 'One session with its events in order' } },
+    {
+      schema: {
+        params: SessionParams,
+        querystring: SessionEventsQuery,
+        summary: 'One session with its events in order, a page at a time',
+      },
+    },
     async (request, reply) => {
-      const detail = await reader.getSession(request.params.id);
+      const { limit, cursor } = request.query;
+      const detail = await reader.getSession(request.params.id, { limit, cursor });
       if (!detail) return sendError(reply, 404, 'not_found', `no session ${request.params.id}`);
-      return detail;
+      const next = detail.nextCursor
+        ? setNextLink(request, reply, 'cursor', detail.nextCursor)
+        : null;
+      return { ...detail, next };
     },
   );
 }
