@@ -5,7 +5,12 @@ import { TokenRejectedError } from './errors.js';
 import type { Principal } from './principal.js';
 
 /** The Principal a verified token proves, read through the provider's claim names. */
-export function principalFromClaims(claims: JWTPayload, provider: ProviderConfig): Principal {
+export function principalFromClaims(
+  claims: JWTPayload,
+  provider: ProviderConfig,
+  clockSkewSeconds: number,
+): Principal {
+  const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : null;
   const clientId = firstStringClaim(claims, provider.clientIdClaims);
   const sub = nonEmptyString(claims.sub);
   const kind = actorKind(claims, sub, clientId);
@@ -21,7 +26,8 @@ export function principalFromClaims(claims: JWTPayload, provider: ProviderConfig
     groups: groupsFrom(claims[provider.groupsClaim]),
     kind,
     clientId: clientId ?? null,
-    expiresAt: typeof claims.exp === 'number' ? new Date(claims.exp * 1000) : null,
+    expiresAt: exp === null ? null : new Date(exp),
+    honouredUntil: exp === null ? null : new Date(exp + clockSkewSeconds * 1000),
   };
 }
 

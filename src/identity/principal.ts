@@ -11,6 +11,11 @@ export interface Principal {
   /** `agent` for a client-credentials token (no user), `person` otherwise. */
   kind: ActorKind;
   clientId: string | null;
-  /** When the token expires: a session opened with it records this. */
+  /** When the token expires (its `exp`). */
   expiresAt: Date | null;
+  /**
+   * Until when Warden honours the token: `exp` plus the clock skew it allows, the same margin it
+   * verified the token with. A session opened with the token ends then.
+   */
+  honouredUntil: Date | null;
 }

@@ -91,7 +91,7 @@ export function createTokenVerifier(
         if (error instanceof TokenRejectedError) throw error;
         throw rejectionFromJoseError(error, provider.config, header.kid) ?? error;
       }
-      return principalFromClaims(verified, provider.config);
+      return principalFromClaims(verified, provider.config, config.clockSkewSeconds);
     },
   };
 }

@@ -87,6 +87,7 @@ describe('Okta (custom authorization server)', () => {
       kind: 'agent',
       clientId: '0oa8billingagent',
       expiresAt: expect.any(Date),
+      honouredUntil: expect.any(Date),
     });
   });
 

@@ -102,6 +102,11 @@ describe('time', () => {
     for (const token of [justExpired, almostValid]) {
       await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'billing-agent' });
     }
+    // A token accepted within the skew is honoured for as long: a session opened with it does
+    // not end the moment it opens.
+    const principal = await verifier.verify(justExpired);
+    expect(principal.expiresAt).toEqual(new Date((now - 20) * 1000));
+    expect(principal.honouredUntil).toEqual(new Date((now - 20 + 60) * 1000));
 
     const noSkew = createTokenVerifier(
       identityConfig([providerConfig({ name: 'sandbox', issuer: op.issuer })], 0),

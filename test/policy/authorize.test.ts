@@ -12,6 +12,7 @@ function principal(groups: string[]): Principal {
     kind: 'agent',
     clientId: '0oa8billing',
     expiresAt: null,
+    honouredUntil: null,
   };
 }
 

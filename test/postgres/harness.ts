@@ -52,6 +52,8 @@ export interface HarnessOptions {
   extraConnections?: (postgres: PostgresSandbox) => ConnectionConfig[];
   /** Lifetime of the sandbox provider's access tokens (default: its own, 600 s). */
   accessTokenTtlSeconds?: number;
+  /** The clock skew Warden allows on token times (default 30 s). */
+  clockSkewSeconds?: number;
 }
 
 export interface ListenerOverrides {
@@ -156,7 +158,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       },
     ],
     adminGroups: [],
-    clockSkewSeconds: 30,
+    clockSkewSeconds: options.clockSkewSeconds ?? 30,
   });
   const unreachablePort = await freePort();
   const connections = createConnectionRegistry([

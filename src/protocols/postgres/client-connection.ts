@@ -122,7 +122,7 @@ export function serveClient(socket: Socket, context: ClientConnectionContext): C
       recording: context.recording,
       logger: opened.logger,
       startedAt: opened.startedAt,
-      expiresAt: admission.principal.expiresAt,
+      endsAt: admission.principal.honouredUntil,
     });
     const key = context.cancels.register(() => proxy.cancel());
     channel.socket.write(

@@ -68,8 +68,11 @@ export interface ProxySessionOptions {
   recording: RecordingConfig;
   logger: Logger;
   startedAt: number;
-  /** When the access token expires: the session ends then (null: it does not expire). */
-  expiresAt?: Date | null;
+  /**
+   * When the access token stops being honoured (its expiry plus the allowed clock skew): the
+   * session ends then (null: it does not expire).
+   */
+  endsAt?: Date | null;
 }
 
 /** The longest delay setTimeout takes (about 24.8 days); longer waits are re-armed. */
@@ -135,7 +138,7 @@ export class ProxySession {
       this.logger.warn({ err: error }, 'target connection error'),
     );
     this.upstreamSocket.on('close', () => this.onUpstreamClosed());
-    if (this.options.expiresAt) this.armExpiry(this.options.expiresAt.getTime());
+    if (this.options.endsAt) this.armExpiry(this.options.endsAt.getTime());
     // The client may have gone while the target was being connected.
     if (this.client.destroyed) this.finish('client_disconnected');
     else if (this.reader.pendingBytes > 0) void this.processInbox();
