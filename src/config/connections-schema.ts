@@ -3,6 +3,7 @@ import {
   integer,
   listOf,
   Mapping,
+  nonEmptyListOf,
   nonEmptyString,
   oneOf,
   reportDuplicateNames,
@@ -11,7 +12,12 @@ import {
   type Read,
 } from './reader.js';
 import { readGroupRef } from './group-ref.js';
-import type { ConnectionConfig, PostgresTarget, TargetTlsMode } from './types.js';
+import {
+  targetAuthMethods,
+  type ConnectionConfig,
+  type PostgresTarget,
+  type TargetTlsMode,
+} from './types.js';
 
 const supportedTypes = ['postgres'] as const;
 
@@ -68,6 +74,7 @@ const readPostgresTarget: Read<PostgresTarget> = (value, path, context) => {
     'user',
     'password',
     'tls',
+    'requireAuth',
   ]);
   return {
     host: target.required('host', nonEmptyString),
@@ -76,6 +83,11 @@ const readPostgresTarget: Read<PostgresTarget> = (value, path, context) => {
     user: target.required('user', nonEmptyString),
     password: target.optional('password', secretString, null),
     tls: target.optional('tls', readTargetTls, { mode: 'disable', ca: null }),
+    requireAuth: target.optional(
+      'requireAuth',
+      nonEmptyListOf(oneOf(targetAuthMethods), `a list of ${targetAuthMethods.join(', ')}`),
+      null,
+    ),
   };
 };
 

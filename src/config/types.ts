@@ -71,7 +71,16 @@ export interface PostgresTarget {
   /** Never logged, never recorded, never returned. */
   password: string | null;
   tls: { mode: TargetTlsMode; ca: string | null };
+  /**
+   * The authentication methods the target may ask for (libpq's `require_auth`); null: any it
+   * asks. `[scram-sha-256]` keeps a target (or something posing as it) from getting the password
+   * through md5 or in clear.
+   */
+  requireAuth: TargetAuthMethod[] | null;
 }
+
+export const targetAuthMethods = ['scram-sha-256', 'md5', 'password', 'none'] as const;
+export type TargetAuthMethod = (typeof targetAuthMethods)[number];
 
 export interface PostgresConnectionConfig {
   name: string;

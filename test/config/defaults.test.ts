@@ -41,6 +41,7 @@ describe('config defaults', () => {
         user: 'app',
         password: null,
         tls: { mode: 'disable', ca: null },
+        requireAuth: null,
       },
       allow: [],
       tags: [],

@@ -15,6 +15,25 @@ describe('config issues', () => {
     ).toEqual(['connections[0].target.port: expected an integer 1-65535, got "abc"']);
   });
 
+  it('takes requireAuth as a list of known methods', () => {
+    expect(
+      issuesOf(`connections:
+  - name: pg
+    type: postgres
+    target: { host: db, database: app, user: app, requireAuth: [scram-sha-256, kerberos] }`),
+    ).toEqual([
+      'connections[0].target.requireAuth[1]: expected one of scram-sha-256, md5, password, none, got "kerberos"',
+    ]);
+    expect(
+      issuesOf(`connections:
+  - name: pg
+    type: postgres
+    target: { host: db, database: app, user: app, requireAuth: [] }`),
+    ).toEqual([
+      'connections[0].target.requireAuth: expected a list of scram-sha-256, md5, password, none, got an empty list',
+    ]);
+  });
+
   it('coerces numeric strings, as environment variables give them', () => {
     expect(() =>
       parseConfig(

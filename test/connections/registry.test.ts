@@ -15,6 +15,7 @@ function connection(name: string): ConnectionConfig {
       user: 'app_rw',
       password,
       tls: { mode: 'verify-full', ca: '/etc/warden/ca.pem' },
+      requireAuth: null,
     },
     allow: [{ group: 'agents-db' }],
     tags: ['prod'],

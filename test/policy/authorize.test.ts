@@ -27,6 +27,7 @@ function connection(name: string, allowGroups: string[]): ConnectionConfig {
       user: 'app_rw',
       password: 'secret',
       tls: { mode: 'disable', ca: null },
+      requireAuth: null,
     },
     allow: allowGroups.map((group) => ({ group })),
     tags: [],

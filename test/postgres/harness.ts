@@ -125,6 +125,7 @@ export function appTarget(
     user: appUser.name,
     password: appUser.password,
     tls: { mode: 'disable', ca: null },
+    requireAuth: null,
     ...overrides,
   };
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { PostgresTarget } from '../../src/config/types.js';
 import { startPostgres, type PostgresSandbox } from '../../src/sandbox/postgres.js';
 import { testCertificate, type TestCertificate } from '../support/tls.js';
-import { postgresConnection, startHarness, type Harness } from './harness.js';
+import { appTarget, postgresConnection, startHarness, type Harness } from './harness.js';
 import { RawConnection, startupPacket } from './raw-client.js';
 
 const targetUser = { name: 'warden_target', password: 'target-password-never-shown' };
@@ -23,15 +23,12 @@ function targetOf(
   server: PostgresSandbox,
   overrides: Partial<PostgresTarget> = {},
 ): PostgresTarget {
-  return {
-    host: server.host,
-    port: server.port,
+  return appTarget(server, {
     database: server.database,
     user: targetUser.name,
     password: targetUser.password,
-    tls: { mode: 'disable', ca: null },
     ...overrides,
-  };
+  });
 }
 
 beforeAll(async () => {
@@ -65,6 +62,14 @@ beforeAll(async () => {
       postgresConnection(
         'pg-wrong-password',
         targetOf(md5Server, { password: 'not-the-password' }),
+      ),
+      postgresConnection(
+        'pg-md5-scram-required',
+        targetOf(md5Server, { requireAuth: ['scram-sha-256'] }),
+      ),
+      postgresConnection(
+        'pg-md5-allowed',
+        targetOf(md5Server, { requireAuth: ['scram-sha-256', 'md5'] }),
       ),
       postgresConnection('pg-impostor', {
         ...targetOf(md5Server),
@@ -135,6 +140,18 @@ describe('authentication to the target', () => {
       'Warden could not open a session on the target pg-wrong-password: password authentication failed',
     );
     expect(error.message).not.toContain('not-the-password');
+  });
+
+  test('requireAuth: a target asking for a method not allowed gets no password', async () => {
+    const error = await refusal('pg-md5-scram-required');
+    expect(error.code).toBe('08006');
+    expect(error.message).toContain(
+      'the target asked for md5 authentication, and the connection allows only scram-sha-256 (target.requireAuth)',
+    );
+    expect(await queryThrough('pg-md5-allowed', whoAmI)).toEqual({
+      user: targetUser.name,
+      ssl: false,
+    });
   });
 
   test('a target that cannot prove it knows the SCRAM password is refused', async () => {

@@ -7,11 +7,22 @@ import sasl from 'pg/lib/crypto/sasl.js';
 import pgCryptoUtils from 'pg/lib/crypto/utils.js';
 import { serialize } from 'pg-protocol';
 import type { BackendMessage } from 'pg-protocol/dist/messages.js';
+import type { TargetAuthMethod } from '../../config/index.js';
 
 export interface Credential {
   user: string;
   password: string | null;
+  /** The methods the target may ask for; null: any. */
+  requireAuth: TargetAuthMethod[] | null;
 }
+
+/** The method each authentication request asks for, by libpq's `require_auth` names. */
+const requestedMethods: Record<string, TargetAuthMethod> = {
+  authenticationOk: 'none',
+  authenticationCleartextPassword: 'password',
+  authenticationMD5Password: 'md5',
+  authenticationSASL: 'scram-sha-256',
+};
 
 /** What the authentication exchange needs from the connection: send, and wait for the next message. */
 export interface AuthenticationChannel {
@@ -28,6 +39,13 @@ export async function authenticate(
   request: BackendMessage,
   credential: Credential,
 ): Promise<void> {
+  const method = requestedMethods[request.name];
+  if (method !== undefined && credential.requireAuth && !credential.requireAuth.includes(method)) {
+    throw new Error(
+      `the target asked for ${method === 'none' ? 'no' : method} authentication, and the ` +
+        `connection allows only ${credential.requireAuth.join(', ')} (target.requireAuth)`,
+    );
+  }
   switch (request.name) {
     case 'authenticationOk':
       return;

@@ -165,6 +165,7 @@ async function startSession(
         await authenticate({ socket, next: () => messages.next() }, await messages.next(), {
           user: target.user,
           password: target.password,
+          requireAuth: target.requireAuth,
         });
         const parameters: Array<[string, string]> = [];
         let backendKey: BackendKey | null = null;
