@@ -95,12 +95,22 @@ const readListeners: Read<ListenersConfig> = (value, path, context) => {
   return { postgres: listeners.optional('postgres', readPostgresListener, null) };
 };
 
+const MIN_MESSAGE_BYTES = 65_536;
+const DEFAULT_MESSAGE_BYTES = 64 * 1024 * 1024;
+const MAX_MESSAGE_BYTES = 0x3fffffff;
+
 const readPostgresListener: Read<PostgresListenerConfig> = (value, path, context) => {
-  const listener = Mapping.read(value, path, context, ['listen', 'tls']);
+  const listener = Mapping.read(value, path, context, ['listen', 'tls', 'maxMessageBytes']);
   const listen = listener.required('listen', listenAddress);
   return {
     listen,
     tls: tlsUnlessLoopback(listener, listen, context, 'clients send their tokens as passwords'),
+    // From 64 KiB (a password message) to PostgreSQL's own limit, 1 GiB - 1.
+    maxMessageBytes: listener.optional(
+      'maxMessageBytes',
+      integer(MIN_MESSAGE_BYTES, MAX_MESSAGE_BYTES),
+      DEFAULT_MESSAGE_BYTES,
+    ),
   };
 };
 

@@ -43,6 +43,11 @@ export interface PostgresListenerConfig {
   listen: HostPort;
   /** Required unless `listen` is a loopback address. */
   tls: TlsFiles | null;
+  /**
+   * The largest client message taken (a Query, Parse, Bind or CopyData is held whole to be read
+   * and recorded): each session may hold this much, so it bounds the gateway's memory.
+   */
+  maxMessageBytes: number;
 }
 
 export interface ListenersConfig {

@@ -72,6 +72,7 @@ connections:${pgConnection}
     expect(parse('listeners: { postgres: { listen: "localhost:0" } }').listeners.postgres).toEqual({
       listen: { host: 'localhost', port: 0 },
       tls: null,
+      maxMessageBytes: 64 * 1024 * 1024,
     });
     expect(
       parse('listeners: { postgres: { listen: "[::1]:15432" } }').listeners.postgres?.listen,

@@ -15,6 +15,14 @@ describe('config issues', () => {
     ).toEqual(['connections[0].target.port: expected an integer 1-65535, got "abc"']);
   });
 
+  it('bounds listeners.postgres.maxMessageBytes', () => {
+    expect(
+      issuesOf('listeners: { postgres: { listen: "127.0.0.1:0", maxMessageBytes: 1024 } }'),
+    ).toEqual([
+      'listeners.postgres.maxMessageBytes: expected an integer 65536-1073741823, got 1024',
+    ]);
+  });
+
   it('takes requireAuth as a list of known methods', () => {
     expect(
       issuesOf(`connections:

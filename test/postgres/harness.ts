@@ -61,6 +61,8 @@ export interface ListenerOverrides {
   host?: string;
   tls?: { cert: string; key: string } | null;
   responseSample?: number;
+  /** listeners.postgres.maxMessageBytes (default 64 MiB). */
+  maxMessageBytes?: number;
 }
 
 export interface Harness {
@@ -180,6 +182,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       config: {
         listen: { host: overrides.host ?? '127.0.0.1', port: 0 },
         tls: overrides.tls ?? null,
+        maxMessageBytes: overrides.maxMessageBytes ?? 64 * 1024 * 1024,
       },
       connections,
       verifyToken: (token) => verifier.verify(token),

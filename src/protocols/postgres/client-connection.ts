@@ -40,6 +40,8 @@ export interface ClientConnectionContext extends AdmissionDependencies {
   secureContext: SecureContext | null;
   /** A loopback listener may ask for the token without TLS. */
   loopback: boolean;
+  /** The largest client message a session takes (listeners.postgres.maxMessageBytes). */
+  maxMessageBytes: number;
   cancels: CancelRegistry;
   recording: RecordingConfig;
 }
@@ -123,6 +125,7 @@ export function serveClient(socket: Socket, context: ClientConnectionContext): C
       logger: opened.logger,
       startedAt: opened.startedAt,
       endsAt: admission.principal.honouredUntil,
+      maxMessageBytes: context.maxMessageBytes,
     });
     const key = context.cancels.register(() => proxy.cancel());
     channel.socket.write(

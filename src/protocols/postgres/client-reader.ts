@@ -3,12 +3,10 @@
 // the common case: a message that lies inside one received chunk is returned as a view of that
 // chunk, and consecutive views are later written to the target as one contiguous slice. Only a
 // message split across chunks is assembled into a buffer of its own.
-import { ProtocolViolation } from './errors.js';
+import { ClientFacingError, ProtocolViolation, SqlState } from './errors.js';
 
 /** PostgreSQL's own limit for a startup packet (MAX_STARTUP_PACKET_LENGTH). */
 const maxStartupPacketLength = 10_000;
-/** PostgreSQL's limit for any message (PQ_LARGE_MESSAGE_LIMIT, 1 GB - 1). */
-export const maxMessageLength = 0x3fffffff;
 /** A password message carries the access token: PostgreSQL allows 64 KB (PG_MAX_AUTH_TOKEN_LENGTH). */
 export const maxPasswordMessageLength = 65_535;
 
@@ -39,6 +37,7 @@ export class ClientMessageReader {
   /** Before and during startup, packets have no type byte. */
   private untyped = true;
   private limit = maxStartupPacketLength;
+  private limitSetting: string | null = null;
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
@@ -46,10 +45,14 @@ export class ClientMessageReader {
     this.buffered += chunk.length;
   }
 
-  /** Switch to typed messages (after the startup packet), with the largest length accepted. */
-  expectTypedMessages(limit: number): void {
+  /**
+   * Switch to typed messages (after the startup packet), with the largest length accepted, and
+   * the setting it comes from if it is configured.
+   */
+  expectTypedMessages(limit: number, setting: string | null = null): void {
     this.untyped = false;
     this.limit = limit;
+    this.limitSetting = setting;
   }
 
   /** Bytes received but not yet returned as messages. */
@@ -81,6 +84,14 @@ export class ClientMessageReader {
       );
     }
     if (length > limit) {
+      if (type !== null && limit === this.limit && this.limitSetting !== null) {
+        // A bound of the gateway's, not of the protocol: named, so that it can be raised.
+        throw new ClientFacingError(
+          SqlState.programLimitExceeded,
+          `message "${type}" of ${length} bytes is larger than the ${limit} this listener ` +
+            `takes (${this.limitSetting})`,
+        );
+      }
       throw new ProtocolViolation(
         type === null
           ? `startup packet of ${length} bytes is larger than the ${limit} allowed`

@@ -10,6 +10,7 @@ export const SqlState = {
   unknownDatabase: '3D000',
   featureNotSupported: '0A000',
   systemError: '58000',
+  programLimitExceeded: '54000',
   adminShutdown: '57P01',
   internalError: 'XX000',
 } as const;

@@ -55,6 +55,7 @@ export async function startPostgresListener(
     logger,
     secureContext,
     loopback: isLoopbackHost(config.listen.host),
+    maxMessageBytes: config.maxMessageBytes,
     cancels: new CancelRegistry(),
   };
 

@@ -21,12 +21,7 @@ import type { PostgresTarget, RecordingConfig } from '../../config/types.js';
 import type { Logger } from '../../log/index.js';
 import { errorResponse } from './backend-messages.js';
 import { closeSocket } from './close-socket.js';
-import {
-  coalesce,
-  maxMessageLength,
-  type ClientMessage,
-  type ClientMessageReader,
-} from './client-reader.js';
+import { coalesce, type ClientMessage, type ClientMessageReader } from './client-reader.js';
 import { ClientFacingError, GatewayShutdown, SqlState, TokenExpired } from './errors.js';
 import { cancel as cancelEvent, sessionEnd, type SessionContext } from './event-drafts.js';
 import { SessionRecorder, type JournalAppender } from './recorder.js';
@@ -68,6 +63,8 @@ export interface ProxySessionOptions {
   recording: RecordingConfig;
   logger: Logger;
   startedAt: number;
+  /** The largest client message taken (listeners.postgres.maxMessageBytes). */
+  maxMessageBytes: number;
   /**
    * When the access token stops being honoured (its expiry plus the allowed clock skew): the
    * session ends then (null: it does not expire).
@@ -123,7 +120,7 @@ export class ProxySession {
       options.logger,
     );
     this.scanner = new ServerMessageScanner((type) => this.recorder.bodyLimit(type));
-    this.reader.expectTypedMessages(maxMessageLength);
+    this.reader.expectTypedMessages(options.maxMessageBytes, 'listeners.postgres.maxMessageBytes');
   }
 
   /** Starts relaying. The client has been told AuthenticationOk and ReadyForQuery already. */
