@@ -95,12 +95,25 @@ const readListeners: Read<ListenersConfig> = (value, path, context) => {
   return { postgres: listeners.optional('postgres', readPostgresListener, null) };
 };
 
+const readFailedLogins: Read<PostgresListenerConfig['failedLogins']> = (value, path, context) => {
+  const failedLogins = Mapping.read(value, path, context, ['max', 'windowSeconds']);
+  return {
+    max: failedLogins.optional('max', integer(1, 1_000_000), 20),
+    windowSeconds: failedLogins.optional('windowSeconds', integer(1, 86_400), 60),
+  };
+};
+
 const MIN_MESSAGE_BYTES = 65_536;
 const DEFAULT_MESSAGE_BYTES = 64 * 1024 * 1024;
 const MAX_MESSAGE_BYTES = 0x3fffffff;
 
 const readPostgresListener: Read<PostgresListenerConfig> = (value, path, context) => {
-  const listener = Mapping.read(value, path, context, ['listen', 'tls', 'maxMessageBytes']);
+  const listener = Mapping.read(value, path, context, [
+    'listen',
+    'tls',
+    'maxMessageBytes',
+    'failedLogins',
+  ]);
   const listen = listener.required('listen', listenAddress);
   return {
     listen,
@@ -111,6 +124,10 @@ const readPostgresListener: Read<PostgresListenerConfig> = (value, path, context
       integer(MIN_MESSAGE_BYTES, MAX_MESSAGE_BYTES),
       DEFAULT_MESSAGE_BYTES,
     ),
+    failedLogins: listener.optional('failedLogins', readFailedLogins, {
+      max: 20,
+      windowSeconds: 60,
+    }),
   };
 };
 

@@ -48,6 +48,8 @@ export interface PostgresListenerConfig {
    * and recorded): each session may hold this much, so it bounds the gateway's memory.
    */
   maxMessageBytes: number;
+  /** After `max` failed logins from an address within `windowSeconds`, it is refused until then. */
+  failedLogins: { max: number; windowSeconds: number };
 }
 
 export interface ListenersConfig {

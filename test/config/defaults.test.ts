@@ -73,6 +73,7 @@ connections:${pgConnection}
       listen: { host: 'localhost', port: 0 },
       tls: null,
       maxMessageBytes: 64 * 1024 * 1024,
+      failedLogins: { max: 20, windowSeconds: 60 },
     });
     expect(
       parse('listeners: { postgres: { listen: "[::1]:15432" } }').listeners.postgres?.listen,

@@ -23,6 +23,17 @@ describe('config issues', () => {
     ]);
   });
 
+  it('bounds listeners.postgres.failedLogins', () => {
+    expect(
+      issuesOf(
+        'listeners: { postgres: { listen: "127.0.0.1:0", failedLogins: { max: 0, window: 60 } } }',
+      ),
+    ).toEqual([
+      'listeners.postgres.failedLogins.window: unknown key; expected one of max, windowSeconds',
+      'listeners.postgres.failedLogins.max: expected an integer 1-1000000, got 0',
+    ]);
+  });
+
   it('takes requireAuth as a list of known methods', () => {
     expect(
       issuesOf(`connections:

@@ -63,6 +63,8 @@ export interface ListenerOverrides {
   responseSample?: number;
   /** listeners.postgres.maxMessageBytes (default 64 MiB). */
   maxMessageBytes?: number;
+  /** listeners.postgres.failedLogins (default: 1000 per minute, so tests of refusals pass). */
+  failedLogins?: { max: number; windowSeconds: number };
 }
 
 export interface Harness {
@@ -183,6 +185,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         listen: { host: overrides.host ?? '127.0.0.1', port: 0 },
         tls: overrides.tls ?? null,
         maxMessageBytes: overrides.maxMessageBytes ?? 64 * 1024 * 1024,
+        failedLogins: overrides.failedLogins ?? { max: 1000, windowSeconds: 60 },
       },
       connections,
       verifyToken: (token) => verifier.verify(token),

@@ -206,6 +206,45 @@ describe('node-postgres through Warden', () => {
       message: expect.stringContaining('Warden could not reach the target pg-down'),
     });
   });
+
+  test('an address that keeps failing is refused before its token is read, and recorded once', async () => {
+    const listener = await harness.startListener({ failedLogins: { max: 2, windowSeconds: 60 } });
+    const attempt = async (password: string) => {
+      const client = harness.client({ port: listener.address.port, password });
+      client.on('error', () => undefined);
+      return client.connect().then(
+        () => client.end().then(() => null),
+        (error: pg.DatabaseError) => ({ code: error.code, message: error.message }),
+      );
+    };
+    const recordedBefore = harness.journal.ofType('authn.failure').length;
+    for (const bad of ['bad-token-1', 'bad-token-2']) {
+      expect(await attempt(bad)).toMatchObject({ code: '28P01', message: /token rejected/ });
+    }
+    // Even a good token: the address is closed for the rest of the minute.
+    for (let i = 0; i < 3; i++) {
+      expect(await attempt(harness.tokens.agent)).toEqual({
+        code: '28P01',
+        message: expect.stringMatching(
+          /^Warden: too many failed logins from 127\.0\.0\.1; try again in \d+ s$/,
+        ),
+      });
+    }
+    await harness.journal.waitFor((event) =>
+      /too many failed logins/.test(event.outcome?.error?.message ?? ''),
+    );
+    const recorded = harness.journal.ofType('authn.failure').slice(recordedBefore);
+    const messages = recorded.map((event) => event.outcome?.error?.message ?? '');
+    expect(messages.map((message) => /too many failed logins/.test(message))).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    // Each listener counts its own: the default one still lets the agent in.
+    const client = harness.client();
+    await client.connect();
+    await client.end();
+  });
 });
 
 describe('pipelining', () => {

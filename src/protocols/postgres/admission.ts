@@ -1,10 +1,11 @@
 // Who may open a session: the client's password is its access token. The token is verified
 // first; only then is the database name looked up as a connection (so connection names cannot be
 // enumerated without a valid token), and the identity's groups checked against it. Every refusal
-// is recorded, and answered in the client's protocol.
+// is recorded, and answered in the client's protocol; an address that keeps failing is refused
+// before its token is read (identity/failed-logins.ts).
 import type { EventDraft, EventSource } from '../../audit/event.js';
 import type { ConnectionConfig } from '../../config/types.js';
-import type { Principal } from '../../identity/principal.js';
+import type { FailedLogins, Principal } from '../../identity/index.js';
 import type { Logger } from '../../log/index.js';
 import { authenticationCleartextPassword } from './backend-messages.js';
 import type { ClientChannel } from './client-channel.js';
@@ -20,6 +21,7 @@ export type AuthorizationDecision =
 export interface AdmissionDependencies {
   connections: { get(name: string): ConnectionConfig | undefined };
   verifyToken(token: string): Promise<Principal>;
+  failedLogins: FailedLogins;
   authorize(principal: Principal, connection: ConnectionConfig): AuthorizationDecision;
   journal: JournalAppender;
   logger: Logger;
@@ -37,6 +39,17 @@ export async function admit(
   source: EventSource,
   dependencies: AdmissionDependencies,
 ): Promise<Admission> {
+  const gate = dependencies.failedLogins.check(source.ip);
+  if (!gate.open) {
+    const message = `Warden: too many failed logins from ${source.ip}; try again in ${gate.retryAfterSeconds} s`;
+    if (gate.firstRefusal) {
+      await record(
+        dependencies,
+        authnFailure(source, connectionName, { code: SqlState.invalidPassword, message }),
+      );
+    }
+    throw new ClientFacingError(SqlState.invalidPassword, message);
+  }
   channel.reader.expectTypedMessages(maxPasswordMessageLength);
   channel.socket.write(authenticationCleartextPassword());
   const answer = await channel.next();
@@ -48,6 +61,7 @@ export async function admit(
   try {
     principal = await dependencies.verifyToken(token);
   } catch (error) {
+    dependencies.failedLogins.recordFailure(source.ip);
     const reason = (error as Error).message;
     await record(
       dependencies,

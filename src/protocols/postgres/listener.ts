@@ -10,7 +10,7 @@ import type {
   PostgresListenerConfig,
   RecordingConfig,
 } from '../../config/types.js';
-import type { Principal } from '../../identity/principal.js';
+import { FailedLogins, type Principal } from '../../identity/index.js';
 import type { Logger } from '../../log/index.js';
 import type { AuthorizationDecision } from './admission.js';
 import { CancelRegistry } from './cancel-registry.js';
@@ -49,6 +49,7 @@ export async function startPostgresListener(
   const context = {
     connections: options.connections,
     verifyToken: options.verifyToken,
+    failedLogins: new FailedLogins(config.failedLogins),
     authorize: options.authorize,
     journal: options.journal,
     recording: options.recording,
