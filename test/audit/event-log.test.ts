@@ -12,12 +12,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAuditReader, openJournal, verifyJournal } from '../../src/audit/index.js';
 import { eventLogDirectory, listSegments } from '../../src/audit/event-log-segments.js';
 import { openStore } from '../../src/store/index.js';
-import { openTempStore, queryDraft, type TempStore } from './fixtures.js';
+import { openTempStore, queryDraft, withTableLocked, type TempStore } from './fixtures.js';
 
 describe('event log', () => {
   const temps: TempStore[] = [];
@@ -29,24 +28,6 @@ describe('event log', () => {
     const opened = await openTempStore({ busyTimeoutMs: 50 });
     temps.push(opened);
     return opened;
-  }
-
-  /** Runs `write` on a journal of the store while its table is locked: events stay in the log. */
-  async function writeUnindexed(
-    opened: TempStore,
-    write: (journal: Awaited<ReturnType<typeof openJournal>>) => Promise<unknown>,
-    segmentBytes?: number,
-  ): Promise<void> {
-    const locker = new BetterSqlite3(opened.path);
-    locker.exec('BEGIN IMMEDIATE');
-    const journal = await openJournal(opened.store, { segmentBytes });
-    try {
-      await write(journal);
-    } finally {
-      await journal.close();
-      locker.exec('ROLLBACK');
-      locker.close();
-    }
   }
 
   async function requests(opened: TempStore): Promise<unknown[]> {
@@ -94,7 +75,7 @@ describe('event log', () => {
   it('goes on from where its chain breaks, and keeps the damaged segments aside', async () => {
     const opened = await temp();
     // One segment per event, all left in the log.
-    await writeUnindexed(
+    await withTableLocked(
       opened,
       async (journal) => {
         for (let i = 1; i <= 6; i++) await journal.append(queryDraft(i));
@@ -119,18 +100,18 @@ describe('event log', () => {
 
   it('counts lines a failed write left behind as never committed', async () => {
     const opened = await temp();
-    await writeUnindexed(opened, async (journal) => {
+    await withTableLocked(opened, async (journal) => {
       await journal.append(queryDraft(1));
       await journal.append(queryDraft(2));
     });
     // Two futures of the same log: in one, 30 and 40 are written; in the copy, 3 and 4.
     const copy = await copyOf(opened);
-    await writeUnindexed(opened, async (journal) => {
+    await withTableLocked(opened, async (journal) => {
       await journal.append(queryDraft(30));
       await journal.append(queryDraft(40));
     });
     const refused = readFileSync(listSegments(eventLogDirectory(opened.path))[1]!.path);
-    await writeUnindexed(copy, async (journal) => {
+    await withTableLocked(copy, async (journal) => {
       await journal.append(queryDraft(3));
       await journal.append(queryDraft(4));
     });

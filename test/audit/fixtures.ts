@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EventDraft } from '../../src/audit/index.js';
+import BetterSqlite3 from 'better-sqlite3';
+import { openJournal, type EventDraft, type Journal } from '../../src/audit/index.js';
 import { openStore, type OpenStoreOptions, type Store } from '../../src/store/index.js';
 
 /** A store in a fresh temporary directory, as a gateway would open it. */
@@ -39,6 +40,28 @@ export async function openTempStore(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Runs `write` on a journal of the store while another connection holds the table's write lock:
+ * the events are committed to the event log but stay out of the table. The journal is closed
+ * (its last index pass fails too) before the lock is let go.
+ */
+export async function withTableLocked<T>(
+  opened: TempStore,
+  write: (journal: Journal) => Promise<T>,
+  segmentBytes?: number,
+): Promise<T> {
+  const locker = new BetterSqlite3(opened.path);
+  locker.exec('BEGIN IMMEDIATE');
+  const journal = await openJournal(opened.store, { segmentBytes });
+  try {
+    return await write(journal);
+  } finally {
+    await journal.close();
+    locker.exec('ROLLBACK');
+    locker.close();
+  }
 }
 
 export const billingAgent = {

@@ -19,7 +19,7 @@ import {
   listSegments,
   segmentFileName,
 } from '../../src/audit/event-log-segments.js';
-import { openTempStore, queryDraft, type TempStore } from './fixtures.js';
+import { openTempStore, queryDraft, withTableLocked, type TempStore } from './fixtures.js';
 
 const canonicalize = createRequire(import.meta.url)('canonicalize') as (input: unknown) => string;
 
@@ -312,13 +312,9 @@ describe('journal', () => {
 
   it('indexes at the next start what it could not index before it closed', async () => {
     const opened = await temp({ busyTimeoutMs: 50 });
-    const journal = await openJournal(opened.store);
-    const locker = new BetterSqlite3(opened.path);
-    locker.exec('BEGIN IMMEDIATE');
-    const [, second] = await journal.appendMany([queryDraft(1), queryDraft(2)]);
-    await journal.close();
-    locker.exec('ROLLBACK');
-    locker.close();
+    const [, second] = await withTableLocked(opened, (journal) =>
+      journal.appendMany([queryDraft(1), queryDraft(2)]),
+    );
     expect(await verifyJournal(opened.store)).toMatchObject({ ok: true, events: 2, unindexed: 2 });
 
     const store = await opened.reopen();

@@ -12,7 +12,7 @@ import {
 } from '../../src/audit/index.js';
 import { eventLogDirectory, listSegments } from '../../src/audit/event-log-segments.js';
 import { eventRow } from '../../src/audit/event-row.js';
-import { openTempStore, queryDraft, type TempStore } from './fixtures.js';
+import { openTempStore, queryDraft, withTableLocked, type TempStore } from './fixtures.js';
 
 /** Runs `change` on its own connection to the journal file, as someone with file access would. */
 function tamper(path: string, change: (db: BetterSqlite3.Database) => void): void {
@@ -120,13 +120,9 @@ describe('verifyJournal', () => {
     const temp = await openTempStore({ busyTimeoutMs: 50 });
     temps.push(temp);
     // The table is locked while they are written: they stay in the log.
-    const locker = new BetterSqlite3(temp.path);
-    locker.exec('BEGIN IMMEDIATE');
-    const journal = await openJournal(temp.store);
-    const events = await journal.appendMany([1, 2, 3].map(queryDraft));
-    await journal.close();
-    locker.exec('ROLLBACK');
-    locker.close();
+    const events = await withTableLocked(temp, (journal) =>
+      journal.appendMany([1, 2, 3].map(queryDraft)),
+    );
     expect(await verifyJournal(temp.store)).toEqual({
       ok: true,
       events: 3,
