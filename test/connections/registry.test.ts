@@ -1,25 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/index.js';
 import { createConnectionRegistry, describeConnection } from '../../src/connections/index.js';
+import { postgresConnection, postgresTarget } from '../support/postgres-connection.js';
 
 const password = 'hunter2-very-secret';
 
 function connection(name: string): ConnectionConfig {
-  return {
+  return postgresConnection(
     name,
-    type: 'postgres',
-    target: {
-      host: 'db.internal',
-      port: 5432,
-      database: 'app',
-      user: 'app_rw',
-      password,
-      tls: { mode: 'verify-full', ca: '/etc/warden/ca.pem' },
-      requireAuth: null,
-    },
-    allow: [{ group: 'agents-db' }],
-    tags: ['prod'],
-  };
+    postgresTarget({ password, tls: { mode: 'verify-full', ca: '/etc/warden/ca.pem' } }),
+    ['agents-db'],
+    ['prod'],
+  );
 }
 
 describe('connection registry', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/index.js';
 import type { Principal } from '../../src/identity/index.js';
 import { authorize, reachableConnections } from '../../src/policy/index.js';
+import { postgresConnection, postgresTarget } from '../support/postgres-connection.js';
 
 function principal(groups: string[]): Principal {
   return {
@@ -17,21 +18,7 @@ function principal(groups: string[]): Principal {
 }
 
 function connection(name: string, allowGroups: string[]): ConnectionConfig {
-  return {
-    name,
-    type: 'postgres',
-    target: {
-      host: 'db.internal',
-      port: 5432,
-      database: 'app',
-      user: 'app_rw',
-      password: 'secret',
-      tls: { mode: 'disable', ca: null },
-      requireAuth: null,
-    },
-    allow: allowGroups.map((group) => ({ group })),
-    tags: [],
-  };
+  return postgresConnection(name, postgresTarget(), allowGroups);
 }
 
 describe('authorize', () => {

@@ -24,6 +24,7 @@ import {
   type PostgresSandboxOptions,
 } from '../../src/sandbox/postgres.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { postgresConnection, postgresTarget } from '../support/postgres-connection.js';
 import { testJournal, type TestJournal } from '../support/test-journal.js';
 
 export const audience = 'api://warden';
@@ -110,28 +111,19 @@ export interface PsqlResult {
   stderr: string;
 }
 
-export function postgresConnection(
-  name: string,
-  target: PostgresTarget,
-  groups = ['agents-db'],
-): ConnectionConfig {
-  return { name, type: 'postgres', target, allow: groups.map((group) => ({ group })), tags: [] };
-}
+export { postgresConnection };
 
 export function appTarget(
   postgres: PostgresSandbox,
   overrides: Partial<PostgresTarget> = {},
 ): PostgresTarget {
-  return {
+  return postgresTarget({
     host: postgres.host,
     port: postgres.port,
-    database: 'app',
     user: appUser.name,
     password: appUser.password,
-    tls: { mode: 'disable', ca: null },
-    requireAuth: null,
     ...overrides,
-  };
+  });
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
