@@ -47,6 +47,11 @@ export class EventLogReader {
     return this.#head;
   }
 
+  /** The number of the segment being read; null before the first read. */
+  get segmentNumber(): number | null {
+    return this.#segment?.segment.number ?? null;
+  }
+
   /** The event after the head if it is at most `upTo`, or why there is none. */
   next(upTo: number): LogRead {
     const seq = this.#head.seq + 1;

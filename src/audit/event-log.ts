@@ -50,8 +50,6 @@ const SHARED_SLOTS = 3;
 /** The journal's default segment size: a segment is closed once it has grown past this. */
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 
-export type { ChainHead };
-
 export interface EventLogOptions {
   synchronous: 'normal' | 'full';
   segmentBytes: number;

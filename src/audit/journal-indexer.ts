@@ -46,6 +46,8 @@ export class JournalIndexer {
   #indexed: ChainHead;
   /** Reads on from the table's end; replaced after a failed transaction. */
   #reader: EventLogReader | null = null;
+  /** The segment the reader was in at the last removal: the log is listed again once it moves. */
+  #removedAt: number | null = null;
 
   static open(
     spec: StoreSpec,
@@ -115,7 +117,11 @@ export class JournalIndexer {
       }
       this.#indexed = reader.head;
       Atomics.store(this.#shared, INDEXED_SEQ, BigInt(this.#indexed.seq));
-      this.#removeIndexedSegments();
+      // Segments are done with only when the reader has left one: no listing on every pass.
+      if (reader.segmentNumber !== this.#removedAt) {
+        this.#removeIndexedSegments();
+        this.#removedAt = reader.segmentNumber;
+      }
       if (stop !== null) throw new Error(stop);
     }
   }

@@ -6,8 +6,8 @@ import { JournalWriteError } from './errors.js';
 import type { AuditEvent, EventDraft } from './event.js';
 import { newEventId } from './event-id.js';
 import { compileInserts } from './event-insert.js';
-import { DEFAULT_SEGMENT_BYTES, EventLog, INDEXED_SEQ, type ChainHead } from './event-log.js';
-import { eventLogDirectory } from './event-log-segments.js';
+import { DEFAULT_SEGMENT_BYTES, EventLog, INDEXED_SEQ } from './event-log.js';
+import { eventLogDirectory, type ChainHead } from './event-log-segments.js';
 import type { FromIndexer, IndexerData, ToIndexer } from './journal-messages.js';
 import { toIsoTime } from './time.js';
 
