@@ -3,6 +3,8 @@ import { readConnections } from './connections-schema.js';
 import { readIdentity } from './identity-schema.js';
 import { isLoopbackHost, listenAddress } from './listen-address.js';
 import { readableFile } from './readable-file.js';
+import { readRetention } from './retention-schema.js';
+import { readSinks } from './sinks-schema.js';
 import { integer, Mapping, oneOf, type Read } from './reader.js';
 import type {
   ApiConfig,
@@ -25,6 +27,8 @@ export const readWardenConfig: Read<WardenConfig> = (value, path, context) => {
     'listeners',
     'connections',
     'recording',
+    'sinks',
+    'retention',
   ]);
   const config = {
     store: root.section('store', readStore),
@@ -33,6 +37,8 @@ export const readWardenConfig: Read<WardenConfig> = (value, path, context) => {
     listeners: root.section('listeners', readListeners),
     connections: root.optional('connections', readConnections, []),
     recording: root.section('recording', readRecording),
+    sinks: root.optional('sinks', readSinks, []),
+    retention: root.section('retention', readRetention),
   };
   reportUnknownProviders(config, context);
   return config;

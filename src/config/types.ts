@@ -1,5 +1,8 @@
 // The validated shape of warden.yaml. Key names are a contract with users and documentation:
 // add keys freely, rename none.
+import type { SinkConfig } from './sink-types.js';
+
+export type * from './sink-types.js';
 
 export interface HostPort {
   host: string;
@@ -117,6 +120,16 @@ export interface ApiConfig {
   tls: TlsFiles | null;
 }
 
+/** How long events are kept; null (the default) keeps them forever. */
+export interface RetentionConfig {
+  /** Age in milliseconds after which any event is removed. */
+  events: number | null;
+  /** Ages by event type, which override `events` for that type. */
+  types: Record<string, number>;
+  /** How often the retention pass runs. */
+  intervalMs: number;
+}
+
 export interface WardenConfig {
   store: StoreConfig;
   api: ApiConfig;
@@ -124,4 +137,6 @@ export interface WardenConfig {
   listeners: ListenersConfig;
   connections: ConnectionConfig[];
   recording: RecordingConfig;
+  sinks: SinkConfig[];
+  retention: RetentionConfig;
 }

@@ -7,7 +7,14 @@ import type { Database } from './schema.js';
 import { openSqlite } from './sqlite.js';
 import { parseStoreUrl } from './url.js';
 
-export { TYPES_WITHOUT_TYPE_INDEX, type Database, type EventsTable } from './schema.js';
+export {
+  TYPES_WITHOUT_TYPE_INDEX,
+  type Database,
+  type EventsTable,
+  type SinkDeadLettersTable,
+  type SinkReplaysTable,
+  type SinksTable,
+} from './schema.js';
 export type { StoreDialect } from './dialect.js';
 export { workerReady, workerScript } from './worker-thread.js';
 

@@ -90,6 +90,51 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0003_export': {
+      // Each sink's delivery state (export/): its cursor, the last seq its destination
+      // acknowledged, and what the API shows of its health. Dead letters name journal events by
+      // seq (the event stays in the journal); a replay is a second cursor over a range of seqs.
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('sinks')
+          .addColumn('name', 'text', (column) => column.primaryKey())
+          .addColumn('cursor_seq', 'integer', (column) => column.notNull())
+          .addColumn('delivered', 'integer', (column) => column.notNull().defaultTo(0))
+          .addColumn('last_success_at', 'text')
+          .addColumn('last_error', 'text')
+          .addColumn('last_error_at', 'text')
+          .addColumn('degraded_since', 'text')
+          .addColumn('updated_at', 'text', (column) => column.notNull())
+          .execute();
+        await db.schema
+          .createTable('sink_dead_letters')
+          .addColumn('id', 'integer', (column) => column.primaryKey().autoIncrement())
+          .addColumn('sink', 'text', (column) => column.notNull())
+          .addColumn('seq', 'integer', (column) => column.notNull())
+          .addColumn('event_id', 'text', (column) => column.notNull())
+          .addColumn('status', 'integer')
+          .addColumn('reason', 'text', (column) => column.notNull())
+          .addColumn('created_at', 'text', (column) => column.notNull())
+          .addColumn('redrive_requested_at', 'text')
+          .execute();
+        await db.schema
+          .createIndex('sink_dead_letters_sink_seq')
+          .on('sink_dead_letters')
+          .columns(['sink', 'seq'])
+          .execute();
+        await db.schema
+          .createTable('sink_replays')
+          .addColumn('id', 'integer', (column) => column.primaryKey().autoIncrement())
+          .addColumn('sink', 'text', (column) => column.notNull())
+          .addColumn('from_seq', 'integer', (column) => column.notNull())
+          .addColumn('until_seq', 'integer', (column) => column.notNull())
+          .addColumn('cursor_seq', 'integer', (column) => column.notNull())
+          .addColumn('state', 'text', (column) => column.notNull())
+          .addColumn('created_at', 'text', (column) => column.notNull())
+          .addColumn('finished_at', 'text')
+          .execute();
+      },
+    },
   };
 }
 

@@ -12,6 +12,8 @@ describe('config defaults', () => {
       listeners: { postgres: null },
       connections: [],
       recording: { responseSample: 65536 },
+      sinks: [],
+      retention: { events: null, types: {}, intervalMs: 3_600_000 },
     });
   });
 

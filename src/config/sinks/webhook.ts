@@ -1,0 +1,58 @@
+import { duration } from '../duration.js';
+import { Mapping, oneOf, secretString, stringMatching, type Read } from '../reader.js';
+import type { SinkCommon } from '../sink-types.js';
+import { httpUrl } from './http-url.js';
+import type { SinkTypeDefinition } from './definition.js';
+
+export interface WebhookSinkConfig extends SinkCommon {
+  type: 'webhook';
+  url: string;
+  /** Standard Webhooks signing secret, `whsec_` + base64; null sends unsigned. Never shown. */
+  secret: string | null;
+  /** `event`: one event per request, its body the event; `batch`: a JSON array of events. */
+  mode: 'event' | 'batch';
+  /** Sent with every request (an API key of the receiver, say): never logged. */
+  headers: Record<string, string>;
+  timeoutMs: number;
+}
+
+const headerName = stringMatching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name');
+
+const readHeaders: Read<Record<string, string>> = (value, path, context) => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    context.issues.add(path, 'expected a mapping of header name to value');
+    return {};
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, headerValue] of Object.entries(value)) {
+    headerName(name, `${path}.${name}`, context);
+    headers[name] = secretString(headerValue, `${path}.${name}`, context);
+  }
+  return headers;
+};
+
+const whsecSecret: Read<string> = (value, path, context) => {
+  const secret = secretString(value, path, context);
+  if (secret !== '' && !/^whsec_[A-Za-z0-9+/]+=*$/.test(secret)) {
+    context.issues.add(path, 'expected whsec_ followed by base64 (value not shown)');
+  }
+  return secret;
+};
+
+export const webhookSink: SinkTypeDefinition<WebhookSinkConfig> = {
+  keys: ['url', 'secret', 'mode', 'headers', 'timeout'],
+  batch: {
+    maxEvents: 100,
+    maxBytes: 1024 * 1024,
+    limitEvents: 10_000,
+    limitBytes: 64 * 1024 * 1024,
+  },
+  read: (sink: Mapping) => ({
+    type: 'webhook',
+    url: sink.required('url', httpUrl),
+    secret: sink.optional('secret', whsecSecret, null),
+    mode: sink.optional('mode', oneOf(['event', 'batch']), 'event'),
+    headers: sink.optional('headers', readHeaders, {}),
+    timeoutMs: sink.optional('timeout', duration(100, 300_000, 'of 100ms to 5m'), 10_000),
+  }),
+};

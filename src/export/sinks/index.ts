@@ -1,0 +1,14 @@
+// The sink of each configured type. Each type's module builds a Sink from its config entry.
+import type { SinkConfig } from '../../config/index.js';
+import type { Sink } from '../sink.js';
+import { createFileSink } from './file.js';
+import { createWebhookSink } from './webhook.js';
+
+export function createSink(config: SinkConfig): Sink {
+  switch (config.type) {
+    case 'webhook':
+      return createWebhookSink(config);
+    case 'file':
+      return createFileSink(config);
+  }
+}
