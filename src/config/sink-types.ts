@@ -1,9 +1,13 @@
 // The shape of `sinks:` in warden.yaml: what every sink has, and each type's own settings (in
 // sinks/<type>.ts). Key names are a contract with users: add keys freely, rename none.
+import type { DatadogSinkConfig } from './sinks/datadog.js';
 import type { FileSinkConfig } from './sinks/file.js';
+import type { SplunkSinkConfig } from './sinks/splunk.js';
 import type { WebhookSinkConfig } from './sinks/webhook.js';
 
+export type { DatadogSinkConfig } from './sinks/datadog.js';
 export type { FileSinkConfig } from './sinks/file.js';
+export type { SplunkSinkConfig } from './sinks/splunk.js';
 export type { WebhookSinkConfig } from './sinks/webhook.js';
 
 export const sinkOutcomes = ['success', 'failure', 'denied'] as const;
@@ -47,5 +51,9 @@ export interface SinkCommon {
   retry: SinkRetry;
 }
 
-export type SinkConfig = WebhookSinkConfig | FileSinkConfig;
+export type SinkConfig =
+  | WebhookSinkConfig
+  | FileSinkConfig
+  | DatadogSinkConfig
+  | SplunkSinkConfig;
 export type SinkType = SinkConfig['type'];

@@ -22,12 +22,16 @@ import {
   type SinkType,
 } from './sink-types.js';
 import type { SinkTypeDefinition } from './sinks/definition.js';
+import { datadogSink } from './sinks/datadog.js';
 import { fileSink } from './sinks/file.js';
+import { splunkSink } from './sinks/splunk.js';
 import { webhookSink } from './sinks/webhook.js';
 
 const sinkTypes: { [T in SinkType]: SinkTypeDefinition<Extract<SinkConfig, { type: T }>> } = {
   webhook: webhookSink,
   file: fileSink,
+  datadog: datadogSink,
+  splunk: splunkSink,
 };
 
 const COMMON_KEYS = ['name', 'type', 'filter', 'format', 'start', 'batch', 'retry'] as const;

@@ -1,7 +1,9 @@
 // The sink of each configured type. Each type's module builds a Sink from its config entry.
 import type { SinkConfig } from '../../config/index.js';
 import type { Sink } from '../sink.js';
+import { createDatadogSink } from './datadog.js';
 import { createFileSink } from './file.js';
+import { createSplunkSink } from './splunk.js';
 import { createWebhookSink } from './webhook.js';
 
 export function createSink(config: SinkConfig): Sink {
@@ -10,5 +12,9 @@ export function createSink(config: SinkConfig): Sink {
       return createWebhookSink(config);
     case 'file':
       return createFileSink(config);
+    case 'datadog':
+      return createDatadogSink(config);
+    case 'splunk':
+      return createSplunkSink(config);
   }
 }
