@@ -1,13 +1,17 @@
 // The shape of `sinks:` in warden.yaml: what every sink has, and each type's own settings (in
 // sinks/<type>.ts). Key names are a contract with users: add keys freely, rename none.
 import type { DatadogSinkConfig } from './sinks/datadog.js';
+import type { EventBridgeSinkConfig } from './sinks/eventbridge.js';
 import type { FileSinkConfig } from './sinks/file.js';
 import type { SplunkSinkConfig } from './sinks/splunk.js';
+import type { SyslogSinkConfig } from './sinks/syslog.js';
 import type { WebhookSinkConfig } from './sinks/webhook.js';
 
 export type { DatadogSinkConfig } from './sinks/datadog.js';
+export type { EventBridgeSinkConfig } from './sinks/eventbridge.js';
 export type { FileSinkConfig } from './sinks/file.js';
 export type { SplunkSinkConfig } from './sinks/splunk.js';
+export type { SyslogSinkConfig } from './sinks/syslog.js';
 export type { WebhookSinkConfig } from './sinks/webhook.js';
 
 export const sinkOutcomes = ['success', 'failure', 'denied'] as const;
@@ -55,5 +59,7 @@ export type SinkConfig =
   | WebhookSinkConfig
   | FileSinkConfig
   | DatadogSinkConfig
-  | SplunkSinkConfig;
+  | SplunkSinkConfig
+  | EventBridgeSinkConfig
+  | SyslogSinkConfig;
 export type SinkType = SinkConfig['type'];

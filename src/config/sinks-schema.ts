@@ -23,13 +23,17 @@ import {
 } from './sink-types.js';
 import type { SinkTypeDefinition } from './sinks/definition.js';
 import { datadogSink } from './sinks/datadog.js';
+import { eventBridgeSink } from './sinks/eventbridge.js';
 import { fileSink } from './sinks/file.js';
 import { splunkSink } from './sinks/splunk.js';
+import { syslogSink } from './sinks/syslog.js';
 import { webhookSink } from './sinks/webhook.js';
 
 const sinkTypes: { [T in SinkType]: SinkTypeDefinition<Extract<SinkConfig, { type: T }>> } = {
   webhook: webhookSink,
   file: fileSink,
+  eventbridge: eventBridgeSink,
+  syslog: syslogSink,
   datadog: datadogSink,
   splunk: splunkSink,
 };

@@ -2,8 +2,10 @@
 import type { SinkConfig } from '../../config/index.js';
 import type { Sink } from '../sink.js';
 import { createDatadogSink } from './datadog.js';
+import { createEventBridgeSink } from './eventbridge.js';
 import { createFileSink } from './file.js';
 import { createSplunkSink } from './splunk.js';
+import { createSyslogSink } from './syslog.js';
 import { createWebhookSink } from './webhook.js';
 
 export function createSink(config: SinkConfig): Sink {
@@ -12,6 +14,10 @@ export function createSink(config: SinkConfig): Sink {
       return createWebhookSink(config);
     case 'file':
       return createFileSink(config);
+    case 'eventbridge':
+      return createEventBridgeSink(config);
+    case 'syslog':
+      return createSyslogSink(config);
     case 'datadog':
       return createDatadogSink(config);
     case 'splunk':
