@@ -1,0 +1,177 @@
+// What the test doubles of HTTP destinations (Datadog, Splunk …) share: a real node:http(s) server
+// on 127.0.0.1, a record of every request, and programmable faults that take the place of the
+// service's own answer. Each service's class decides what its answers are.
+import { readFileSync } from 'node:fs';
+import {
+  createServer as createHttpServer,
+  STATUS_CODES,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { CertificateFiles } from '../../src/sandbox/postgres.js';
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  /** The body as it came over the wire (compressed, when it was). */
+  raw: Buffer;
+  /** What the receiver answered. */
+  status: number;
+}
+
+export interface ReceiverAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
+/**
+ * In place of the service's own answer: `status` answers that status with the service's body for
+ * it (or `body`) and records nothing as accepted; `delayMs` waits before answering, past the
+ * client's timeout when it is longer. A delay without a status then answers as the service does,
+ * as a slow service would: the request may count although the client gave up on it.
+ */
+export interface Fault {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string;
+  delayMs?: number;
+}
+
+/** Faults for the next requests, in order. */
+export class Faults {
+  private readonly queue: Fault[] = [];
+
+  /** The next `count` requests meet `fault`. */
+  next(count: number, fault: Fault): this {
+    for (let n = 0; n < count; n++) this.queue.push(fault);
+    return this;
+  }
+
+  /** 429 Too Many Requests with `Retry-After` (seconds or an HTTP date). */
+  throttle(count: number, retryAfter: string): this {
+    return this.next(count, { status: 429, headers: { 'retry-after': retryAfter } });
+  }
+
+  /** A burst of 5xx answers (503 by default). */
+  unavailable(count: number, status = 503): this {
+    return this.next(count, { status });
+  }
+
+  /** Answers that come after `delayMs`. */
+  slow(count: number, delayMs: number): this {
+    return this.next(count, { delayMs });
+  }
+
+  take(): Fault | undefined {
+    return this.queue.shift();
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+}
+
+export abstract class HttpReceiver<Accepted> {
+  /** What the service took, in order: one item per accepted entry. */
+  readonly received: Accepted[] = [];
+  readonly requests: ReceivedRequest[] = [];
+  readonly faults = new Faults();
+  private readonly server: Server;
+  private readonly delays = new Set<NodeJS.Timeout>();
+  private port = 0;
+
+  protected constructor(private readonly tls: CertificateFiles | null) {
+    const handler = (request: IncomingMessage, response: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => void this.respond(request, Buffer.concat(chunks), response));
+    };
+    this.server = tls
+      ? createHttpsServer(
+          { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) },
+          handler,
+        )
+      : createHttpServer(handler);
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  /** The server's origin, `http(s)://127.0.0.1:<port>`. */
+  get url(): string {
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const delay of this.delays) clearTimeout(delay);
+    this.delays.clear();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** The service's answer to a request it received whole. */
+  protected abstract answer(request: ReceivedRequest): ReceiverAnswer;
+
+  /** The service's answer with `status` when something went wrong (its real error body). */
+  protected abstract errorAnswer(status: number): ReceiverAnswer;
+
+  /** A status's standard text, for error bodies. */
+  protected statusText(status: number): string {
+    return STATUS_CODES[status] ?? 'Error';
+  }
+
+  private async respond(
+    request: IncomingMessage,
+    raw: Buffer,
+    response: ServerResponse,
+  ): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://receiver');
+    const received: ReceivedRequest = {
+      method: request.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: request.headers,
+      raw,
+      status: 0,
+    };
+    this.requests.push(received);
+    const fault = this.faults.take();
+    if (fault?.delayMs) {
+      await new Promise<void>((resolve) => {
+        const delay = setTimeout(() => {
+          this.delays.delete(delay);
+          resolve();
+        }, fault.delayMs);
+        this.delays.add(delay);
+      });
+    }
+    const answer =
+      fault?.status === undefined
+        ? this.answer(received)
+        : {
+            ...this.errorAnswer(fault.status),
+            ...(fault.body === undefined ? {} : { body: fault.body }),
+          };
+    received.status = answer.status;
+    if (response.destroyed) return;
+    response.writeHead(answer.status, {
+      'content-type': 'application/json; charset=utf-8',
+      ...answer.headers,
+      ...fault?.headers,
+    });
+    response.end(answer.body);
+  }
+}
