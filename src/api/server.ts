@@ -3,12 +3,14 @@ import { fastify, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { AuditReader } from '../audit/index.js';
 import type { GroupRef, HostPort, TlsFiles } from '../config/types.js';
+import type { SinkAdmin } from '../export/index.js';
 import type { Principal } from '../identity/principal.js';
 import type { Logger } from '../log/index.js';
 import { createAdminAuth } from './admin-auth.js';
 import { createErrorHandler, sendError } from './errors.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerSessionRoutes } from './routes/sessions.js';
+import { registerSinkRoutes } from './routes/sinks.js';
 
 export interface ApiServerOptions {
   listen: HostPort;
@@ -17,6 +19,8 @@ export interface ApiServerOptions {
   verifyToken(token: string): Promise<Principal>;
   adminGroups: GroupRef[];
   reader: AuditReader;
+  /** Sinks' state, dead letters and replays; null when the API is built without them. */
+  sinks?: SinkAdmin | null;
   /** What `/healthz` reports: `status` (ok, degraded, or unavailable, answered with 503) and more. */
   health(): { status?: 'ok' | 'degraded' | 'unavailable' } & Record<string, unknown>;
   logger: Logger;
@@ -64,6 +68,7 @@ export async function buildApi(options: ApiServerOptions): Promise<FastifyInstan
     admin.addHook('onRequest', createAdminAuth(options));
     registerSessionRoutes(admin, options.reader);
     registerEventRoutes(admin, options.reader);
+    if (options.sinks) registerSinkRoutes(admin, options.sinks);
   });
   return app;
 }

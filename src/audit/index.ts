@@ -12,6 +12,7 @@ export {
   type JournalOptions,
   type JournalStatus,
 } from './journal.js';
+export { seqAtTime } from './seq-at-time.js';
 export { createAuditReader, type AuditReader, type AuditReaderOptions } from './reader.js';
 export type { EventFilter } from './events-query.js';
 export type { SessionDetail, SessionEventsFilter, SessionFilter, SessionPage } from './sessions.js';

@@ -6,6 +6,7 @@ import type {
   StatementRecord,
   VerifyResult,
 } from '../audit/index.js';
+import type { DeadLetter, SinkStatus } from '../export/index.js';
 
 // Readable renderings for people; `--json` prints the API's shapes instead.
 
@@ -153,4 +154,62 @@ export function renderVerifyResult(result: VerifyResult): string {
         `Head ${result.lastSeq}:${result.headHash}\n` +
         'Keep the head elsewhere and pass it as --anchor later: the chain alone cannot show events cut from its end.'
     : `Journal TAMPERED: first bad event is seq ${result.firstBadSeq} (${result.problem}): ${result.detail}`;
+}
+
+export function renderSinkStatuses(sinks: SinkStatus[]): string {
+  if (sinks.length === 0) return 'No sinks configured.';
+  const table = new Table({
+    ...tableStyle,
+    head: ['sink', 'type', 'state', 'cursor', 'lag', 'delivered', 'dead letters', 'last error'],
+  });
+  for (const sink of sinks) {
+    const state = sink.degradedSince
+      ? `degraded since ${shortTime(sink.degradedSince)}`
+      : sink.state;
+    table.push(
+      row([
+        sink.name,
+        sink.format === 'native' ? sink.type : `${sink.type} (${sink.format})`,
+        state,
+        sink.cursor ?? dash,
+        sink.lag ?? dash,
+        sink.delivered,
+        sink.deadLetters,
+        sink.lastError ? `${shortTime(sink.lastErrorAt)} ${oneLine(sink.lastError, 60)}` : dash,
+      ]),
+    );
+  }
+  const replays = sinks.flatMap((sink) =>
+    sink.replays
+      .filter((replay) => replay.state !== 'done')
+      .map(
+        (replay) =>
+          `replay ${replay.id} to ${sink.name}: seq ${replay.fromSeq}–${replay.untilSeq}, sent up to ${replay.cursor}`,
+      ),
+  );
+  return [table.toString(), ...replays].join('\n');
+}
+
+export function renderDeadLetters(letters: DeadLetter[]): string {
+  if (letters.length === 0) return 'No dead letters.';
+  const table = new Table({
+    ...tableStyle,
+    head: ['id', 'seq', 'event', 'status', 'refused', 'reason'],
+  });
+  for (const letter of letters) {
+    table.push(
+      row([
+        letter.id,
+        letter.seq,
+        letter.eventId,
+        letter.status ?? dash,
+        shortTime(letter.createdAt),
+        oneLine(
+          letter.redriveRequestedAt ? `(re-drive requested) ${letter.reason}` : letter.reason,
+          60,
+        ),
+      ]),
+    );
+  }
+  return table.toString();
 }

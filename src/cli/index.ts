@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { listEvents, listSessions, showSession, verify } from './read-commands.js';
 import { serve } from './serve.js';
+import { listDeadLetters, listSinks, redrive, replay } from './sinks-commands.js';
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('warden')
@@ -43,14 +44,57 @@ function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('events')
-    .description('raw audit events in journal order')
+    .description('raw audit events in journal order, a page at a time')
     .option(...configOption)
-    .option('--type <type>', 'only this event type, e.g. db.query')
+    .option('--type <type>', 'only this event type (db.query), or a prefix (db.*)')
     .option('--since <time>', 'at or after this time (ISO 8601)')
-    .option('--after <seq>', 'after this journal position')
+    .option('--until <time>', 'before this time (ISO 8601)')
+    .option('--actor <subjectOrName>', 'only this identity')
+    .option('--group <group>', 'only identities in this group')
+    .option('--connection <name>', 'only this connection')
+    .option('--result <result>', 'only this outcome: success, failure or denied')
+    .option('--q <text>', 'only commands containing this text (case-insensitive)')
+    .option('--after <cursor>', 'the next page, as printed by the previous one')
     .option('--limit <n>', 'at most n events (1-1000)', '100')
     .option('--json', 'print JSON')
     .action((options) => run(listEvents(options)));
+
+  const sinks = program
+    .command('sinks')
+    .description(
+      "sinks: state, dead letters, re-drives and replays (needs the config's environment)",
+    );
+  sinks
+    .command('list')
+    .description("each sink's cursor, lag, errors and dead letters")
+    .option(...configOption)
+    .option('--json', 'print JSON')
+    .action((options) => run(listSinks(options)));
+  sinks
+    .command('dead-letters <name>')
+    .description('events the destination refused for good, oldest first')
+    .option(...configOption)
+    .option('--after <id>', 'dead letters after this id')
+    .option('--limit <n>', 'at most n (1-1000)', '100')
+    .option('--json', 'print JSON')
+    .action((name: string, options) => run(listDeadLetters(name, options)));
+  sinks
+    .command('redrive <name>')
+    .description('send dead letters again (all of the sink, or those given with --id)')
+    .option(...configOption)
+    .option('--id <id...>', 'only these dead letters')
+    .option('--json', 'print JSON')
+    .action((name: string, options) => run(redrive(name, options)));
+  sinks
+    .command('replay <name>')
+    .description('send history again to one sink, without moving its live cursor')
+    .option(...configOption)
+    .option('--since <time>', 'from this time (ISO 8601)')
+    .option('--from-seq <seq>', 'from this journal position')
+    .option('--until <time>', 'up to this time (default: the journal as it is now)')
+    .option('--until-seq <seq>', 'up to this journal position')
+    .option('--json', 'print JSON')
+    .action((name: string, options) => run(replay(name, options)));
 
   program
     .command('verify')

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createAuditReader, type AuditReader } from '../audit/index.js';
-import { loadStoreConfig } from '../config/index.js';
+import { loadStoreConfig, type StoreConfig } from '../config/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { resolveConfigPath } from './config-path.js';
 
@@ -14,16 +14,23 @@ export async function withLocalStore<T>(
 ): Promise<T> {
   const configPath = resolveConfigPath(configOption);
   const storeConfig = await loadStoreConfig(configPath);
-  // Reading must not create an empty journal where a wrong path was given: an empty journal
-  // verifies as intact.
-  const file = storeConfig.url.slice('sqlite:'.length);
-  if (!existsSync(file)) {
-    throw new Error(`no journal at ${file} (store.url in ${configPath})`);
-  }
+  journalFile(storeConfig, configPath);
   const store = await openStore(storeConfig);
   try {
     return await work(store, createAuditReader(store));
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The store's file, which must exist: reading must not create an empty journal where a wrong path
+ * was given (an empty journal verifies as intact).
+ */
+export function journalFile(storeConfig: StoreConfig, configPath: string): string {
+  const file = storeConfig.url.slice('sqlite:'.length);
+  if (!existsSync(file)) {
+    throw new Error(`no journal at ${file} (store.url in ${configPath})`);
+  }
+  return file;
 }

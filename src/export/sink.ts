@@ -42,6 +42,8 @@ export type DeliveryOutcome =
     };
 
 export interface Sink {
+  /** Entries per request at most, where the destination takes fewer than `batch.maxEvents`. */
+  readonly maxEventsPerRequest?: number;
   /** Encodes one event; throws only on a bug (an event that cannot be encoded is rejected). */
   encode(record: ExportRecord): string;
   /** Sends entries in one request. Must not throw: every failure is an outcome. */

@@ -2,6 +2,7 @@ import { startApiServer, type ApiServer } from '../api/index.js';
 import { createAuditReader, openJournal, type Journal } from '../audit/index.js';
 import type { WardenConfig } from '../config/index.js';
 import { createConnectionRegistry } from '../connections/index.js';
+import { createSinkAdmin, startExport, type ExportService } from '../export/index.js';
 import { createTokenVerifier } from '../identity/index.js';
 import type { Logger } from '../log/index.js';
 import { authorize } from '../policy/index.js';
@@ -34,6 +35,10 @@ export async function startGateway(config: WardenConfig, logger: Logger): Promis
   };
 
   try {
+    // Delivery stops after the listeners (closers run in reverse), so their last events go out.
+    const exporter: ExportService = startExport({ sinks: config.sinks, store, logger });
+    closers.push(() => exporter.close());
+
     const postgres = config.listeners.postgres
       ? await startPostgresListener({
           config: config.listeners.postgres,
@@ -53,15 +58,17 @@ export async function startGateway(config: WardenConfig, logger: Logger): Promis
       verifyToken,
       adminGroups: config.identity.adminGroups,
       reader: createAuditReader(store, { settle: () => journal.indexed() }),
+      sinks: createSinkAdmin(store, config.sinks, () => journal.indexed()),
       health: () => {
         const recording = journal.status();
+        const sinks = exporter.health();
         return {
           // Unavailable: statements cannot be recorded, so none is run. Degraded: they are
           // recorded, but readers do not see the latest yet.
           status:
             recording.stopped !== null
               ? 'unavailable'
-              : recording.indexError !== null
+              : recording.indexError !== null || sinks.some((sink) => sink.degradedSince !== null)
                 ? 'degraded'
                 : 'ok',
           startedAt,
@@ -69,6 +76,14 @@ export async function startGateway(config: WardenConfig, logger: Logger): Promis
             committedSeq: recording.committedSeq,
             indexedSeq: recording.indexedSeq,
           },
+          sinks: Object.fromEntries(
+            sinks.map((sink) => [
+              sink.name,
+              sink.degradedSince === null
+                ? { state: 'ok' }
+                : { state: 'degraded', since: sink.degradedSince, lastError: sink.lastError },
+            ]),
+          ),
           listeners: postgres
             ? { postgres: { ...postgres.address, sessions: postgres.activeSessions() } }
             : {},

@@ -10,10 +10,11 @@ export function createWebhookSink(config: WebhookSinkConfig): Sink {
   const key = config.secret ? Buffer.from(config.secret.slice('whsec_'.length), 'base64') : null;
   const destination = `webhook ${new URL(config.url).host}`;
   return {
+    maxEventsPerRequest: config.mode === 'event' ? 1 : undefined,
     encode: (record: ExportRecord) => JSON.stringify(record.payload),
     async deliver(entries: readonly Entry[], signal: AbortSignal): Promise<DeliveryOutcome> {
       const body =
-        config.mode === 'event' && entries.length === 1
+        config.mode === 'event'
           ? (entries[0] as Entry).text
           : `[${entries.map((entry) => entry.text).join(',')}]`;
       const id = messageId(entries);

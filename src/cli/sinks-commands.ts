@@ -1,0 +1,85 @@
+// `warden sinks …`: each sink's state, its dead letters, re-drives and replays, on the configured
+// store. A running gateway picks re-drives and replays up within a second.
+import { loadConfig } from '../config/index.js';
+import { createSinkAdmin, type SinkAdmin } from '../export/index.js';
+import { openStore } from '../store/index.js';
+import { resolveConfigPath } from './config-path.js';
+import { renderDeadLetters, renderSinkStatuses } from './format.js';
+import { journalFile } from './local-store.js';
+import { isoTime, positiveInteger, print, type CommonOptions } from './options.js';
+
+/**
+ * Sinks are named by the whole config (their types and formats), so these commands load it all,
+ * with the environment its `${VAR}`s need, as `warden serve` does.
+ */
+async function withSinkAdmin<T>(
+  configOption: string | undefined,
+  work: (admin: SinkAdmin) => Promise<T>,
+): Promise<T> {
+  const configPath = resolveConfigPath(configOption);
+  const config = await loadConfig(configPath);
+  journalFile(config.store, configPath);
+  const store = await openStore(config.store);
+  try {
+    return await work(createSinkAdmin(store, config.sinks));
+  } finally {
+    await store.close();
+  }
+}
+
+export async function listSinks(options: CommonOptions): Promise<number> {
+  const sinks = await withSinkAdmin(options.config, (admin) => admin.list());
+  print(options.json, sinks, () => renderSinkStatuses(sinks));
+  return 0;
+}
+
+export async function listDeadLetters(
+  name: string,
+  options: CommonOptions & { after?: string; limit?: string },
+): Promise<number> {
+  const page = {
+    afterId: positiveInteger('after', options.after, Number.MAX_SAFE_INTEGER),
+    limit: positiveInteger('limit', options.limit, 1000) ?? 100,
+  };
+  const letters = await withSinkAdmin(options.config, (admin) => admin.deadLetters(name, page));
+  const last = letters.at(-1);
+  print(options.json, letters, () =>
+    last && letters.length === page.limit
+      ? `${renderDeadLetters(letters)}\nMore: --after ${last.id}`
+      : renderDeadLetters(letters),
+  );
+  return 0;
+}
+
+export async function redrive(
+  name: string,
+  options: CommonOptions & { id?: string[] },
+): Promise<number> {
+  const ids = options.id?.map((id) => positiveInteger('id', id, Number.MAX_SAFE_INTEGER) as number);
+  const requested = await withSinkAdmin(options.config, (admin) => admin.redrive(name, ids));
+  print(
+    options.json,
+    { requested },
+    () => `${requested} dead letters of ${name} will be sent again`,
+  );
+  return 0;
+}
+
+export async function replay(
+  name: string,
+  options: CommonOptions & { since?: string; fromSeq?: string; until?: string; untilSeq?: string },
+): Promise<number> {
+  const range = {
+    since: isoTime('since', options.since),
+    fromSeq: positiveInteger('from-seq', options.fromSeq, Number.MAX_SAFE_INTEGER),
+    until: isoTime('until', options.until),
+    untilSeq: positiveInteger('until-seq', options.untilSeq, Number.MAX_SAFE_INTEGER),
+  };
+  const status = await withSinkAdmin(options.config, (admin) => admin.replay(name, range));
+  print(options.json, status, () =>
+    status.state === 'done'
+      ? `nothing to replay to ${name}: no events in that range`
+      : `replay ${status.id} of seq ${status.fromSeq}–${status.untilSeq} to ${name} queued; a running gateway sends it, without moving the live cursor`,
+  );
+  return 0;
+}

@@ -1,0 +1,24 @@
+import type { AuditEvent } from '../audit/index.js';
+import type { SinkFilter } from '../config/index.js';
+
+/**
+ * The sink's filter as a predicate. Each list given must match (any of its items); an empty list
+ * does not restrict. A type ending in `.*` matches that prefix; `*` matches every type.
+ */
+export function compileSinkFilter(filter: SinkFilter): (event: AuditEvent) => boolean {
+  const exactTypes = new Set(filter.types.filter((type) => !type.endsWith('*')));
+  const typePrefixes = filter.types
+    .filter((type) => type.endsWith('*'))
+    .map((type) => type.slice(0, -1));
+  const connections = new Set(filter.connections);
+  const groups = new Set(filter.groups);
+  const outcomes = new Set<string>(filter.outcomes);
+  return (event) =>
+    (filter.types.length === 0 ||
+      exactTypes.has(event.type) ||
+      typePrefixes.some((prefix) => event.type.startsWith(prefix))) &&
+    (connections.size === 0 ||
+      (event.connection !== null && connections.has(event.connection.name))) &&
+    (groups.size === 0 || (event.actor?.groups ?? []).some((group) => groups.has(group))) &&
+    (outcomes.size === 0 || (event.outcome !== null && outcomes.has(event.outcome.result)));
+}
