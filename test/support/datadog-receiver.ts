@@ -3,7 +3,6 @@
 // per request (413), 400 for a body that is no JSON log or array of logs, 202 `{}` otherwise.
 // Logs whose timestamp is older than 18 hours are taken (202) but dropped, as Datadog does.
 import { gunzipSync, inflateSync } from 'node:zlib';
-import type { CertificateFiles } from '../../src/sandbox/postgres.js';
 import { HttpReceiver, type ReceivedRequest, type ReceiverAnswer } from './http-receiver.js';
 
 export type DatadogLog = Record<string, unknown>;
@@ -13,7 +12,6 @@ export interface DatadogReceiverOptions {
   maxEntries?: number;
   /** Uncompressed bytes per request. */
   maxBytes?: number;
-  tls?: CertificateFiles;
 }
 
 const MAX_AGE_MS = 18 * 3_600_000;
@@ -26,7 +24,7 @@ export class DatadogReceiver extends HttpReceiver<DatadogLog> {
   private readonly maxBytes: number;
 
   constructor(options: DatadogReceiverOptions) {
-    super(options.tls ?? null);
+    super(null);
     this.apiKey = options.apiKey;
     this.maxEntries = options.maxEntries ?? 1000;
     this.maxBytes = options.maxBytes ?? 5_000_000;

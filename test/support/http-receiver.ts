@@ -72,10 +72,6 @@ export class Faults {
   take(): Fault | undefined {
     return this.queue.shift();
   }
-
-  get pending(): number {
-    return this.queue.length;
-  }
 }
 
 export abstract class HttpReceiver<Accepted> {
