@@ -129,12 +129,13 @@ export const syslogSink: SinkTypeDefinition<SyslogSinkConfig> = {
     limitBytes: 64 * 1024 * 1024,
   },
   read: (sink: Mapping, context: ReadContext) => {
+    const host = sink.required('host', receiverHost);
     // TLS whatever the host: audit events carry commands and results, and a default that changed
     // with the host would switch encryption off silently. Plain TCP must be asked for.
     const transport = sink.optional('transport', oneOf(['tls', 'tcp']), 'tls');
     return {
       type: 'syslog',
-      host: sink.required('host', receiverHost),
+      host,
       port: sink.optional('port', integer(1, 65535), DEFAULT_PORTS[transport]),
       transport,
       tls: readTls(sink, transport, context),
