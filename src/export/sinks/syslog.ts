@@ -21,6 +21,8 @@ import type { DeliveryOutcome, Entry, ExportRecord, Sink } from '../sink.js';
  */
 const SD_ID = 'warden@32473';
 
+const KEEPALIVE_MS = 60_000;
+
 /** RFC 5424 severities: Error, Warning, Informational. */
 const SEVERITY_CODES = { error: 3, warn: 4, info: 6 } as const;
 
@@ -48,6 +50,9 @@ export function createSyslogSink(config: SyslogSinkConfig): Sink {
     });
     // Receivers send nothing, but reading is how the socket learns the other side closed.
     opened.resume();
+    // Between batches a firewall or NAT can drop the idle connection without a word; probes
+    // find that out before the next batch is written into it.
+    opened.setKeepAlive(true, KEEPALIVE_MS);
     socket = opened;
     return opened;
   }
@@ -58,18 +63,23 @@ export function createSyslogSink(config: SyslogSinkConfig): Sink {
       return `${Buffer.byteLength(message)} ${message}`;
     },
     async deliver(entries: readonly Entry[], signal: AbortSignal): Promise<DeliveryOutcome> {
-      let open: Socket;
+      let connected: Socket;
       try {
-        open = await connection(signal);
+        connected = await connection(signal);
       } catch (error) {
         return { kind: 'retry', reason: `${destination}: cannot connect: ${reasonOf(error)}` };
       }
       try {
-        await write(open, entries.map((entry) => entry.text).join(''), config.timeoutMs, signal);
+        await write(
+          connected,
+          entries.map((entry) => entry.text).join(''),
+          config.timeoutMs,
+          signal,
+        );
         return { kind: 'delivered' };
       } catch (error) {
-        open.destroy();
-        forget(open);
+        connected.destroy();
+        forget(connected);
         return { kind: 'retry', reason: `${destination}: write failed: ${reasonOf(error)}` };
       }
     },
@@ -77,8 +87,13 @@ export function createSyslogSink(config: SyslogSinkConfig): Sink {
       const closing = socket;
       socket = null;
       if (!closing || closing.destroyed) return;
+      // End cleanly so the receiver reads every frame, but not wait on one that stopped reading.
       await new Promise<void>((resolve) => {
-        closing.once('close', () => resolve());
+        const timer = setTimeout(() => closing.destroy(), config.timeoutMs);
+        closing.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
         closing.end();
       });
     },
@@ -121,7 +136,7 @@ function structuredData(event: AuditEvent): string {
 }
 
 /** RFC 5424 §6.3.3: inside a PARAM-VALUE, `"`, `\` and `]` are escaped with a backslash. */
-export function escapeParamValue(value: string): string {
+function escapeParamValue(value: string): string {
   return value.replace(/["\\\]]/g, '\\$&');
 }
 
