@@ -177,6 +177,8 @@ function actorOf(event: AuditEvent, ocsfClass: OcsfClass): Record<string, unknow
   };
 }
 
+const RELATIONAL_TYPES = new Set(['postgres', 'mysql']);
+
 function classFields(event: AuditEvent, ocsfClass: OcsfClass): Record<string, unknown> {
   const connection = event.connection;
   switch (ocsfClass) {
@@ -203,7 +205,8 @@ function classFields(event: AuditEvent, ocsfClass: OcsfClass): Record<string, un
           ? {
               name: connection.name,
               type: connection.type,
-              ...(RELATIONAL_TYPES.has(connection.type) ? { type_id: 1 } : { type_id: 0 }),
+              // OCSF database types: 1 Relational, 0 Unknown.
+              type_id: RELATIONAL_TYPES.has(connection.type) ? 1 : 0,
             }
           : undefined,
         query_info: event.request?.command
@@ -219,8 +222,6 @@ function classFields(event: AuditEvent, ocsfClass: OcsfClass): Record<string, un
       };
   }
 }
-
-const RELATIONAL_TYPES = new Set(['postgres', 'mysql']);
 
 /**
  * What the mapped fields leave out: Warden's event type, the actor's kind, the client's user
