@@ -9,15 +9,18 @@ import { journalFile } from './local-store.js';
 import { isoTime, positiveInteger, print, type CommonOptions } from './options.js';
 
 /**
- * Sinks are named by the whole config (their types and formats), so these commands load it all,
- * with the environment its `${VAR}`s need, as `warden serve` does.
+ * The sinks are read from the whole config, which must be valid. These commands send nothing, so
+ * they need none of its secrets: a `${VAR}` not set in this shell reads as a placeholder.
  */
 async function withSinkAdmin<T>(
   configOption: string | undefined,
   work: (admin: SinkAdmin) => Promise<T>,
 ): Promise<T> {
   const configPath = resolveConfigPath(configOption);
-  const config = await loadConfig(configPath);
+  const env = new Proxy(process.env, {
+    get: (variables, name: string) => variables[name] ?? `(${name} not set)`,
+  });
+  const config = await loadConfig(configPath, env);
   journalFile(config.store, configPath);
   const store = await openStore(config.store);
   try {

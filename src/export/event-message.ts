@@ -12,8 +12,7 @@ export function describeEvent(event: AuditEvent): string {
   const failed = error ? `failed: ${error.code ? `${error.code} ` : ''}${error.message}` : null;
   switch (event.type) {
     case 'db.query': {
-      const rows = event.response?.rows ?? 0;
-      const result = failed ?? `${rows} ${rows === 1 ? 'row' : 'rows'}`;
+      const result = failed ?? counted(event.response?.rows ?? 0, 'row');
       return `${who} ran ${commandWord(event)} on ${where}: ${result}`;
     }
     case 'db.query.start':
@@ -27,7 +26,7 @@ export function describeEvent(event: AuditEvent): string {
     case 'session.end': {
       const totals = event.totals;
       const summary = totals
-        ? `: ${totals.statements} statements, ${totals.rows} rows (${totals.endReason})`
+        ? `: ${counted(totals.statements, 'statement')}, ${counted(totals.rows, 'row')} (${totals.endReason})`
         : '';
       return `${who} disconnected from ${where}${summary}`;
     }
@@ -38,6 +37,10 @@ export function describeEvent(event: AuditEvent): string {
     default:
       return `${event.type}${event.actor ? ` by ${who}` : ''}${event.connection ? ` on ${where}` : ''}${failed ? `: ${failed}` : ''}`;
   }
+}
+
+function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** The statement's first keyword (DELETE, SELECT …), or "a statement". */

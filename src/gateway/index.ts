@@ -1,6 +1,6 @@
 import { startApiServer, type ApiServer } from '../api/index.js';
 import { createAuditReader, openJournal, type Journal } from '../audit/index.js';
-import type { WardenConfig } from '../config/index.js';
+import type { SinkConfig, WardenConfig } from '../config/index.js';
 import { createConnectionRegistry } from '../connections/index.js';
 import { createSinkAdmin, startExport, type ExportService } from '../export/index.js';
 import { createTokenVerifier } from '../identity/index.js';
@@ -15,6 +15,8 @@ export interface Gateway {
   postgres: PostgresListener | null;
   store: Store;
   journal: Journal;
+  /** The configured sinks, for their state (createSinkAdmin). */
+  sinks: readonly SinkConfig[];
   close(): Promise<void>;
 }
 
@@ -92,7 +94,7 @@ export async function startGateway(config: WardenConfig, logger: Logger): Promis
       logger,
     });
     closers.push(() => api.close());
-    return { api, postgres, store, journal, close };
+    return { api, postgres, store, journal, sinks: config.sinks, close };
   } catch (error) {
     await close();
     throw error;

@@ -12,7 +12,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { CertificateFiles } from '../../src/sandbox/postgres.js';
+import type { CertificateFiles } from './postgres.js';
 
 export interface ReceivedRequest {
   method: string;

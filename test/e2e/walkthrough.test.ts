@@ -11,6 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventLogDirectory, listSegments } from '../../src/audit/event-log-segments.js';
 import type { SessionDetail, SessionSummary } from '../../src/audit/index.js';
+import { DatadogReceiver } from '../../src/sandbox/datadog-receiver.js';
 import { freePort } from '../../src/sandbox/free-port.js';
 import { startOidcProvider, type OidcSandbox } from '../../src/sandbox/oidc-provider.js';
 import { startPostgres, type PostgresSandbox } from '../../src/sandbox/postgres.js';
@@ -26,6 +27,7 @@ let configPath: string;
 let apiUrl: string;
 let postgresPort: number;
 let server: ReturnType<typeof spawn>;
+let datadog: DatadogReceiver;
 let serverOutput = '';
 
 async function waitForHealth(url: string): Promise<void> {
@@ -105,6 +107,7 @@ beforeAll(async () => {
       { clientId: 'auditor', clientSecret: 's3', groups: ['warden-admins'], name: 'auditor' },
     ],
   });
+  datadog = await new DatadogReceiver({ apiKey: 'dd-key-never-logged' }).start();
   postgresPort = await freePort();
   const apiPort = await freePort();
   apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -131,10 +134,17 @@ connections:
     target: { host: 127.0.0.1, port: ${postgres.port}, database: app, user: app_rw, password: "\${PG_PROD_PASSWORD}" }
     allow:
       - group: agents-db
+sinks:
+  - name: datadog
+    type: datadog
+    url: ${datadog.intakeUrl}
+    apiKey: "\${DD_API_KEY}"
+    start: beginning
+    retry: { minDelay: 50ms, maxDelay: 500ms }
 `,
   );
   server = spawn('node', [wardenBin, 'serve', '--config', configPath], {
-    env: { ...process.env, PG_PROD_PASSWORD: targetPassword },
+    env: { ...process.env, PG_PROD_PASSWORD: targetPassword, DD_API_KEY: 'dd-key-never-logged' },
   });
   server.stdout!.on('data', (c: Buffer) => (serverOutput += c.toString()));
   server.stderr!.on('data', (c: Buffer) => (serverOutput += c.toString()));
@@ -147,6 +157,7 @@ afterAll(async () => {
     server.kill('SIGTERM');
     await exited;
   }
+  await datadog?.close();
   await oidc?.close();
   await postgres?.stop();
   await rm(dir, { recursive: true, force: true });
@@ -251,6 +262,46 @@ SELECT * FROM missing_table;
       (await cli('sessions', 'show', sessionId, '--json')).stdout,
     ) as SessionDetail;
     expect(json.session.id).toBe(sessionId);
+  });
+
+  it("the agent's statements arrive at Datadog as logs with a readable message and the event's time", async () => {
+    const auditor = await oidc.clientCredentialsToken('auditor', 's3');
+    for (let i = 0; i < 100; i++) {
+      const sinks = await api<{ sinks: { lag: number | null }[] }>('/api/v1/sinks', auditor);
+      if (sinks.body.sinks[0]?.lag === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const deleted = datadog.received.find(
+      (log) => log.type === 'db.query' && String(log.message).includes('DELETE'),
+    );
+    expect(deleted).toMatchObject({
+      ddsource: 'warden',
+      service: 'warden',
+      status: 'info',
+      message: 'billing-agent ran DELETE on pg-prod: 1 row',
+      actor: { name: 'billing-agent' },
+      connection: { name: 'pg-prod' },
+    });
+    expect(deleted!.timestamp).toBe(Date.parse(String(deleted!.time)));
+    const failed = datadog.received.find((log) => log.status === 'error');
+    expect(failed?.message).toBe(
+      'billing-agent ran SELECT on pg-prod: failed: 42P01 relation "missing_table" does not exist',
+    );
+    const ids = datadog.received.map((log) => log.id);
+    expect(new Set(ids).size).toBe(ids.length);
+
+    const status = await api<{ sinks: Record<string, unknown>[] }>('/api/v1/sinks', auditor);
+    expect(status.body.sinks[0]).toMatchObject({
+      name: 'datadog',
+      type: 'datadog',
+      state: 'ok',
+      lag: 0,
+      delivered: datadog.received.length,
+      deadLetters: 0,
+    });
+    const list = await cli('sinks', 'list');
+    expect(list.stdout).toMatch(/datadog\s.*ok/);
+    expect(serverOutput).not.toContain('dd-key-never-logged');
   });
 
   it('warden verify passes on an intact journal, and an anchor catches events cut from the end', async () => {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DatadogSinkConfig } from '../../src/config/index.js';
 import type { DeliveryOutcome, Sink } from '../../src/export/sink.js';
 import { createDatadogSink } from '../../src/export/sinks/datadog.js';
-import { DatadogReceiver } from '../support/datadog-receiver.js';
+import { DatadogReceiver } from '../../src/sandbox/datadog-receiver.js';
 import {
   commonSettings,
   deleteQuery,

@@ -9,6 +9,8 @@ import { loadConfig } from '../../config/index.js';
 import { startGateway, type Gateway } from '../../gateway/index.js';
 import { createLogger } from '../../log/index.js';
 import { freePort } from '../../sandbox/free-port.js';
+import { DatadogReceiver, type DatadogLog } from '../../sandbox/datadog-receiver.js';
+import { createSinkAdmin, type SinkStatus } from '../../export/index.js';
 import { renderSessionDetail, renderVerifyResult } from '../format.js';
 import {
   demoAudience,
@@ -29,7 +31,15 @@ DELETE FROM invoices WHERE status = 'void';
 SELECT * FROM payments;
 `;
 
-function demoConfigYaml(world: DemoWorld, postgresPort: number, apiPort: number): string {
+/** The demo's stand-in for Datadog's Logs intake: a real HTTP server that takes what Datadog takes. */
+const demoDatadogKey = 'demo-datadog-api-key';
+
+function demoConfigYaml(
+  world: DemoWorld,
+  postgresPort: number,
+  apiPort: number,
+  datadogUrl: string,
+): string {
   return `# Written by \`warden demo\`: the same keys a real deployment uses.
 store:
   url: sqlite:./warden.db
@@ -53,6 +63,15 @@ connections:
       - group: agents-db
 recording:
   responseSample: 65536
+sinks:
+  - name: datadog
+    type: datadog
+    url: ${datadogUrl}   # instead of site: a local receiver that answers as Datadog's intake does
+    apiKey: "\${DD_API_KEY}"
+    service: warden-demo
+    tags: [env:demo]
+    start: beginning
+    filter: { types: [session.*, db.query, authz.denied] }
 `;
 }
 
@@ -128,6 +147,22 @@ async function apiGet<T>(
   return { status: response.status, body: (await response.json()) as T };
 }
 
+/** The agent's logs at the Datadog stand-in, once the sink has caught up with the journal. */
+async function datadogLogs(
+  gateway: Gateway,
+  datadog: DatadogReceiver,
+  actor: string,
+): Promise<DatadogLog[]> {
+  await gateway.journal.indexed();
+  const admin = createSinkAdmin(gateway.store, gateway.sinks);
+  for (let wait = 0; wait < 100; wait++) {
+    const [sink] = await admin.list();
+    if (sink?.lag === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return datadog.received.filter((log) => (log.actor as { name?: string } | null)?.name === actor);
+}
+
 export async function runDemo(options: DemoOptions): Promise<number> {
   const say = new Narrator();
   say.heading(
@@ -136,6 +171,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const workDir = await mkdtemp(join(tmpdir(), 'warden-demo-'));
   let world: DemoWorld | null = null;
   let gateway: Gateway | null = null;
+  let datadog: DatadogReceiver | null = null;
   try {
     say.next(
       'Starting the outside world: a throwaway PostgreSQL (SCRAM password auth) and an OpenID provider',
@@ -149,14 +185,18 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       say.detail(`  client ${identity.clientId.padEnd(16)} groups [${identity.groups.join(', ')}]`);
     }
 
+    datadog = await new DatadogReceiver({ apiKey: demoDatadogKey }).start();
+    say.detail(`Datadog Logs intake stand-in  ${datadog.intakeUrl}`);
+
     say.next('Starting Warden with this warden.yaml');
     const configPath = join(workDir, 'warden.yaml');
-    const yaml = demoConfigYaml(world, await freePort(), await freePort());
+    const yaml = demoConfigYaml(world, await freePort(), await freePort(), datadog.intakeUrl);
     await writeFile(configPath, yaml);
     say.detail(yaml);
     const config = await loadConfig(configPath, {
       ...process.env,
       PG_PROD_PASSWORD: demoTarget.password,
+      DD_API_KEY: demoDatadogKey,
     });
     gateway = await startGateway(config, createLogger({ level: 'warn' }));
     say.detail(
@@ -244,6 +284,24 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       `GET /api/v1/events?type=authz.denied → ${denied.body.events.length} event(s): the refused attempt is on the record too`,
     );
 
+    say.next('The same events stream to Datadog (sinks: in warden.yaml), as Datadog receives them');
+    const logs = await datadogLogs(gateway, datadog, agent.name);
+    for (const log of logs) {
+      const { ddsource, service, hostname, ddtags, status, timestamp, message, time } = log;
+      say.detail(
+        JSON.stringify({ message, status, timestamp, time, ddsource, service, ddtags, hostname }),
+      );
+    }
+    say.detail(
+      `${logs.length} logs from ${agent.name} (each with the whole event: facet on @actor.name, @connection.name, @outcome.result)`,
+    );
+    const sinks = await apiGet<{ sinks: SinkStatus[] }>(gateway, '/api/v1/sinks', auditorToken);
+    for (const sink of sinks.body.sinks) {
+      say.detail(
+        `GET /api/v1/sinks → ${sink.name}: ${sink.state}, cursor ${sink.cursor}, lag ${sink.lag}, delivered ${sink.delivered}, dead letters ${sink.deadLetters}`,
+      );
+    }
+
     say.next('The journal is hash-chained: warden verify walks it');
     // Every event committed so far, in the table verify reads.
     await gateway.journal.indexed();
@@ -264,6 +322,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     return 0;
   } finally {
     await gateway?.close();
+    await datadog?.close();
     await world?.close();
     await rm(workDir, { recursive: true, force: true });
     say.detail(
