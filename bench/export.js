@@ -14,36 +14,10 @@ import { parseConfig } from '../dist/config/index.js';
 import { createSinkAdmin, startExport } from '../dist/export/index.js';
 import { silentLogger } from '../dist/log/index.js';
 import { openStore } from '../dist/store/index.js';
+import { draft } from './query-draft.js';
 
 const total = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const producers = 64;
-
-function draft(session, index) {
-  return {
-    type: 'db.query',
-    time: new Date().toISOString(),
-    sessionId: `bench-${session}`,
-    actor: {
-      subject: '0oa8f5j3ecb5w3dF35d7',
-      name: 'billing-agent',
-      provider: 'okta',
-      groups: ['agents-db'],
-      kind: 'agent',
-      clientId: '0oa8f5j3ecb5w3dF35d7',
-    },
-    source: { ip: '10.0.0.7', port: 51234, client: 'psql', user: 'agent' },
-    connection: { name: 'pg-prod', type: 'postgres' },
-    authorization: { group: 'agents-db', rule: 'pg-prod.allow[0]' },
-    request: {
-      command: 'DELETE FROM orders WHERE customer_id = $1',
-      params: [String(index)],
-      statementIndex: index,
-      protocol: 'extended',
-    },
-    response: { rows: 3, bytes: 11, sample: 'DELETE 3', truncated: false },
-    outcome: { result: 'success', error: null, durationMs: 0.42 },
-  };
-}
 
 async function fill(journal) {
   const perProducer = Math.ceil(total / producers);
@@ -52,7 +26,7 @@ async function fill(journal) {
     Array.from({ length: producers }, async (_, session) => {
       for (let i = 0; i < perProducer && written < total; i++) {
         written += 1;
-        await journal.append(draft(session, i));
+        await journal.append(draft(`bench-${session}`, i));
       }
     }),
   );
