@@ -135,6 +135,39 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0004_retention': {
+      // What retention (audit/retention-*.ts) keeps of the events it removes, so that the chain
+      // can still be verified: the anchor (every event up to its seq was removed; the chain goes
+      // on from its hash), a link per removed event after it (seq, hash, prevHash: the chain is
+      // walked through the gap), and how far each age rule has got. The anchor and each link
+      // name the journal.retention event that recorded their removal.
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('retention_anchor')
+          // One row: the anchor is replaced, never added to.
+          .addColumn('id', 'integer', (column) => column.primaryKey().check(sql`id = 1`))
+          .addColumn('seq', 'integer', (column) => column.notNull())
+          .addColumn('hash', 'text', (column) => column.notNull())
+          .addColumn('removed_at', 'text', (column) => column.notNull())
+          .addColumn('reason', 'text', (column) => column.notNull())
+          .addColumn('record_seq', 'integer', (column) => column.notNull())
+          .execute();
+        await db.schema
+          .createTable('retention_links')
+          .addColumn('seq', seqColumnType[dialect], (column) => column.primaryKey())
+          .addColumn('hash', 'text', (column) => column.notNull())
+          .addColumn('prev_hash', 'text', (column) => column.notNull())
+          .addColumn('type', 'text', (column) => column.notNull())
+          .addColumn('record_seq', 'integer', (column) => column.notNull())
+          .execute();
+        await db.schema
+          .createTable('retention_progress')
+          .addColumn('rule', 'text', (column) => column.primaryKey())
+          .addColumn('terms', 'text', (column) => column.notNull())
+          .addColumn('seq', 'integer', (column) => column.notNull())
+          .execute();
+      },
+    },
   };
 }
 

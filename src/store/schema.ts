@@ -72,9 +72,48 @@ export interface SinkReplaysTable {
   finished_at: string | null;
 }
 
+/**
+ * Retention's anchor, one row (id 1): every event up to `seq` was removed by retention, and the
+ * chain goes on from `hash`, the last removed event's.
+ */
+export interface RetentionAnchorTable {
+  id: number;
+  seq: number;
+  hash: string;
+  /** When the pass that last moved the anchor ran. */
+  removed_at: string;
+  /** Its ages, as `older than 400d; db.query older than 90d`. */
+  reason: string;
+  /** The journal.retention event that states this anchor. */
+  record_seq: number;
+}
+
+/** An event removed by retention after the anchor: enough of it to walk the chain through. */
+export interface RetentionLinksTable {
+  seq: number;
+  hash: string;
+  prev_hash: string;
+  type: string;
+  /** The journal.retention event that lists this seq as removed. */
+  record_seq: number;
+}
+
+/**
+ * How far an age rule has got: every event it covers up to `seq` that was older than its age
+ * was removed. `terms` is the rule as it was then (its age and types): a changed rule starts over.
+ */
+export interface RetentionProgressTable {
+  rule: string;
+  terms: string;
+  seq: number;
+}
+
 export interface Database {
   events: EventsTable;
   sinks: SinksTable;
   sink_dead_letters: SinkDeadLettersTable;
   sink_replays: SinkReplaysTable;
+  retention_anchor: RetentionAnchorTable;
+  retention_links: RetentionLinksTable;
+  retention_progress: RetentionProgressTable;
 }
