@@ -18,4 +18,24 @@ export type { EventFilter } from './events-query.js';
 export type { SessionDetail, SessionEventsFilter, SessionFilter, SessionPage } from './sessions.js';
 export type { SessionSummary } from './session-summary.js';
 export type { StatementRecord } from './statements.js';
-export { verifyJournal, type TamperKind, type VerifyOptions, type VerifyResult } from './verify.js';
+export {
+  verifyJournal,
+  type TamperKind,
+  type VerifiedRetention,
+  type VerifyOptions,
+  type VerifyResult,
+} from './verify.js';
+export type { KeptAnchor } from './verify-retention.js';
+export {
+  planRetentionPass,
+  runRetentionPass,
+  type RetentionPassOptions,
+  type RetentionReport,
+  type RuleReport,
+} from './retention-pass.js';
+export {
+  startRetentionSchedule,
+  type RetentionSchedule,
+  type RetentionScheduleOptions,
+} from './retention-schedule.js';
+export { RETENTION_EVENT_TYPE, type RetentionRecord } from './retention-record.js';

@@ -6,6 +6,7 @@ import type { AuditEvent } from './event.js';
 import { EventLogReader } from './event-log-reader.js';
 import { eventLogDirectory, type ChainHead } from './event-log-segments.js';
 import { eventFromBody, eventRow } from './event-row.js';
+import { RetentionTrail, type KeptAnchor } from './verify-retention.js';
 
 export type VerifyResult =
   | {
@@ -19,6 +20,8 @@ export type VerifyResult =
       lastSeq: number;
       /** Hash of the newest event: kept outside the database, it anchors a later verification. */
       headHash: string;
+      /** What retention removed that the chain was verified from or through; null: nothing. */
+      retention: VerifiedRetention | null;
     }
   | {
       ok: false;
@@ -28,6 +31,15 @@ export type VerifyResult =
       problem: TamperKind;
       detail: string;
     };
+
+export interface VerifiedRetention {
+  /** Every event up to its seq was removed by retention: the chain is verified from its hash. */
+  keptAnchor: KeptAnchor | null;
+  /** Events removed by retention after the anchor, whose kept links the chain was walked through. */
+  removedByType: Record<string, number>;
+  /** The anchor given lies before the kept anchor: its event is gone, so it was not checked. */
+  givenAnchorRemoved: boolean;
+}
 
 /** `damaged`: the event log after the table's end does not continue the chain. */
 export type TamperKind = 'altered' | 'removed' | 'inserted' | 'damaged';
@@ -45,7 +57,7 @@ export interface VerifyOptions {
   anchor?: { seq: number; hash: string };
 }
 
-interface Problem {
+export interface Problem {
   firstBadSeq: number;
   problem: TamperKind;
   detail: string;
@@ -58,12 +70,18 @@ interface Expectation {
   prevHash: string;
   /** The prevHash of that last intact event: lets a row that skips one be recognized. */
   hashBeforePrev: string | null;
+  /** The last intact event was removed by retention: only its link is kept. */
+  afterRemoved: boolean;
 }
 
 /**
  * Walks the whole journal in seq order and checks every event: its body against its hash
  * (recomputed from the canonical JSON), its indexed columns against its body, its seq against
  * its predecessor's, and its prevHash against its predecessor's hash. Stops at the first problem.
+ *
+ * After retention, the walk starts from the kept anchor and passes through the links kept for
+ * events removed after it, each accepted only where a journal.retention record states it
+ * (verify-retention.ts).
  *
  * What a chain cannot show: events removed from the end, or events appended at the end by
  * someone who computed their hashes. Those need an anchor outside the database (a sink that
@@ -74,29 +92,62 @@ export async function verifyJournal(
   options: VerifyOptions = {},
 ): Promise<VerifyResult> {
   const pageSize = options.pageSize ?? 1000;
-  let checked = 0;
-  let expected: Expectation = { seq: 1, prevHash: GENESIS_HASH, hashBeforePrev: null };
   const anchor = options.anchor;
+  const trail = await RetentionTrail.read(store.db, (seq) => intactEventAt(store.db, seq));
+  let checked = 0;
+  /** The seq of the last row checked. */
+  let lastChecked = 0;
+  let expected: Expectation = {
+    seq: (trail.anchor?.seq ?? 0) + 1,
+    prevHash: trail.anchor?.hash ?? GENESIS_HASH,
+    hashBeforePrev: null,
+    afterRemoved: trail.anchor !== null,
+  };
+  const fail = (problem: Problem): VerifyResult => {
+    // A problem may lie with the last row checked.
+    const intactBefore = problem.firstBadSeq <= lastChecked ? checked - 1 : checked;
+    return { ok: false, events: Math.max(0, intactBefore), ...problem };
+  };
+  const kept = trail.anchor;
+  if (anchor && kept?.seq === anchor.seq && kept.hash !== anchor.hash) {
+    return fail(
+      altered(
+        anchor.seq,
+        `seq ${anchor.seq} was removed by retention with hash ${kept.hash}, but the anchor says ${anchor.hash}`,
+      ),
+    );
+  }
   for await (const [row, next] of withNext(journalRows(store.db, pageSize))) {
-    const problem =
-      findProblem(row, next, expected) ??
-      (anchor && row.seq === anchor.seq && row.hash !== anchor.hash
-        ? {
-            firstBadSeq: row.seq,
-            problem: 'altered' as const,
-            detail: `seq ${row.seq} has hash ${row.hash}, but the anchor says ${anchor.hash}`,
-          }
-        : null);
-    if (problem !== null) {
-      // The rows checked so far are seq 1…checked; a problem may lie with the last of them.
-      const intactBefore = Math.max(0, Math.min(checked, problem.firstBadSeq - 1));
-      return { ok: false, events: intactBefore, ...problem };
+    if (row.seq > expected.seq) {
+      const walked = await trail.walkGap(expected.seq, row.seq, expected.prevHash, anchor);
+      if ('problem' in walked) return fail(walked);
+      expected = { seq: row.seq, prevHash: walked.hash, hashBeforePrev: null, afterRemoved: true };
     }
+    const problem =
+      findProblem(row, next, expected, trail.anchor) ??
+      (anchor && row.seq === anchor.seq && row.hash !== anchor.hash
+        ? altered(
+            row.seq,
+            `seq ${row.seq} has hash ${row.hash}, but the anchor says ${anchor.hash}`,
+          )
+        : null);
+    if (problem !== null) return fail(problem);
     checked += 1;
-    expected = { seq: row.seq + 1, prevHash: row.hash, hashBeforePrev: expected.prevHash };
+    lastChecked = row.seq;
+    expected = {
+      seq: row.seq + 1,
+      prevHash: row.hash,
+      hashBeforePrev: expected.prevHash,
+      afterRemoved: false,
+    };
     if (checked % pageSize === 0) options.onProgress?.(checked);
   }
   options.onProgress?.(checked);
+  // The table's newest event is never removed: a kept anchor with no event after it is not
+  // retention's.
+  if (checked === 0 && trail.anchorIssue !== null) {
+    return fail(removed(1, `the journal is empty, but ${trail.anchorIssue}`));
+  }
   const logged = verifyLogged(
     eventLogDirectory(store.spec.path),
     { seq: expected.seq - 1, hash: expected.prevHash },
@@ -119,6 +170,14 @@ export async function verifyJournal(
     unindexed: logged.events,
     lastSeq,
     headHash: logged.head.hash,
+    retention: trail.removedAny
+      ? {
+          keptAnchor: trail.anchor,
+          removedByType: trail.removedByType,
+          givenAnchorRemoved:
+            anchor !== undefined && trail.anchor !== null && anchor.seq < trail.anchor.seq,
+        }
+      : null,
   };
 }
 
@@ -167,18 +226,20 @@ function verifyLogged(
   }
 }
 
+/** Checks a row at the seq the chain expects, or below it (a gap before it was walked already). */
 function findProblem(
   row: EventsTable,
   next: EventsTable | undefined,
   expected: Expectation,
+  keptAnchor: KeptAnchor | null,
 ): Problem | null {
-  if (row.seq > expected.seq) {
-    const missing =
-      row.seq - expected.seq === 1 ? `seq ${expected.seq}` : `seqs ${expected.seq}-${row.seq - 1}`;
-    return removed(expected.seq, `${missing} missing: the next event is seq ${row.seq}`);
-  }
   if (row.seq < expected.seq) {
-    return inserted(row.seq, `seq ${row.seq} precedes the first event of a journal (seq 1)`);
+    return inserted(
+      row.seq,
+      keptAnchor === null
+        ? `seq ${row.seq} precedes the first event of a journal (seq 1)`
+        : `seq ${row.seq} lies at or before the kept anchor (seq ${keptAnchor.seq}): retention removed every event up to it`,
+    );
   }
   const content = inspectContent(row);
   if (row.prev_hash !== expected.prevHash) {
@@ -195,7 +256,7 @@ function brokenLink(
   content: ContentCheck,
 ): Problem {
   const seq = row.seq;
-  if (next !== undefined && next.prev_hash === expected.prevHash) {
+  if (next?.seq === seq + 1 && next.prev_hash === expected.prevHash) {
     return inserted(seq, `seq ${seq} does not link to seq ${seq - 1}, but seq ${seq + 1} does`);
   }
   if (expected.hashBeforePrev !== null && row.prev_hash === expected.hashBeforePrev) {
@@ -210,6 +271,12 @@ function brokenLink(
   }
   if (content.issue !== null) return altered(seq, content.issue);
   if (seq === 1) return altered(seq, 'the first event does not link to the genesis hash');
+  if (expected.afterRemoved) {
+    return altered(
+      seq - 1,
+      `seq ${seq} does not link to the hash kept for seq ${seq - 1}, which retention removed`,
+    );
+  }
   return altered(
     seq - 1,
     `seq ${seq} does not link to seq ${seq - 1}: seq ${seq - 1} was rewritten and re-hashed, ` +
@@ -256,6 +323,17 @@ function inspectContent(row: EventsTable): ContentCheck {
     }
   }
   return { event, issue: null };
+}
+
+/** The event at `seq` if its row is intact, or why not: what a retention record is read from. */
+async function intactEventAt(db: Kysely<Database>, seq: number): Promise<AuditEvent | string> {
+  const row = await db.selectFrom('events').selectAll().where('seq', '=', seq).executeTakeFirst();
+  if (row === undefined) return 'is not in the journal';
+  const content = inspectContent(row);
+  if (content.event === null || content.issue !== null) {
+    return `is not intact: ${content.issue ?? 'unreadable'}`;
+  }
+  return content.event;
 }
 
 function altered(firstBadSeq: number, detail: string): Problem {

@@ -105,6 +105,7 @@ describe('verifyJournal', () => {
       unindexed: 0,
       lastSeq: 10,
       headHash,
+      retention: null,
     });
     const empty = await journalOf(0);
     expect(await verifyJournal(empty.store)).toEqual({
@@ -113,6 +114,7 @@ describe('verifyJournal', () => {
       unindexed: 0,
       lastSeq: 0,
       headHash: GENESIS_HASH,
+      retention: null,
     });
   });
 
@@ -129,6 +131,7 @@ describe('verifyJournal', () => {
       unindexed: 3,
       lastSeq: 3,
       headHash: events[2]!.hash,
+      retention: null,
     });
 
     const [segment] = listSegments(eventLogDirectory(temp.path));
