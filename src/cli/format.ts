@@ -145,15 +145,45 @@ export function renderEvents(events: AuditEvent[]): string {
 }
 
 export function renderVerifyResult(result: VerifyResult): string {
-  return result.ok
-    ? `Journal intact: ${result.events} events, chain verified through seq ${result.lastSeq}.\n` +
-        (result.unindexed > 0
-          ? `${result.unindexed} of them are committed to the event log and not yet indexed: ` +
-            'Warden copies them to the table while it runs, or at its next start.\n'
-          : '') +
-        `Head ${result.lastSeq}:${result.headHash}\n` +
-        'Keep the head elsewhere and pass it as --anchor later: the chain alone cannot show events cut from its end.'
-    : `Journal TAMPERED: first bad event is seq ${result.firstBadSeq} (${result.problem}): ${result.detail}`;
+  if (!result.ok) {
+    return `Journal TAMPERED: first bad event is seq ${result.firstBadSeq} (${result.problem}): ${result.detail}`;
+  }
+  const count = (n: number) => n.toLocaleString('en-US');
+  const lines = [
+    `Journal intact: ${count(result.events)} events, chain verified through seq ${count(result.lastSeq)}.`,
+  ];
+  const retention = result.retention;
+  const anchor = retention?.keptAnchor;
+  if (anchor) {
+    lines.push(
+      `Events 1–${count(anchor.seq)} removed by retention on ${anchor.removedAt.slice(0, 10)} ` +
+        `(${anchor.reason}); verified ${count(result.events)} events from the kept anchor at seq ${count(anchor.seq)}.`,
+    );
+  }
+  const removed = Object.entries(retention?.removedByType ?? {});
+  if (removed.length > 0) {
+    const total = removed.reduce((sum, [, n]) => sum + n, 0);
+    lines.push(
+      `Walked through ${count(total)} events removed by retention${anchor ? ' after it' : ''}, ` +
+        `each listed by a journal.retention record: ${removed.map(([type, n]) => `${type} ${count(n)}`).join(', ')}.`,
+    );
+  }
+  if (retention?.givenAnchorRemoved) {
+    lines.push(
+      'The --anchor given lies before the kept anchor: retention removed its event, so it was not checked.',
+    );
+  }
+  if (result.unindexed > 0) {
+    lines.push(
+      `${count(result.unindexed)} of them are committed to the event log and not yet indexed: ` +
+        'Warden copies them to the table while it runs, or at its next start.',
+    );
+  }
+  lines.push(
+    `Head ${result.lastSeq}:${result.headHash}`,
+    'Keep the head elsewhere and pass it as --anchor later: the chain alone cannot show events cut from its end.',
+  );
+  return lines.join('\n');
 }
 
 export function renderSinkStatuses(sinks: SinkStatus[]): string {

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { listEvents, listSessions, showSession, verify } from './read-commands.js';
+import { runRetention } from './retention-command.js';
 import { serve } from './serve.js';
 import { listDeadLetters, listSinks, redrive, replay } from './sinks-commands.js';
 
@@ -98,11 +99,28 @@ function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('verify')
-    .description('walk the hash chain; exits 2 naming the first bad seq if anything was altered')
+    .description(
+      'walk the hash chain (from the kept anchor after retention); exits 2 naming the first bad ' +
+        'seq if anything was altered, or removed other than by retention',
+    )
     .option(...configOption)
     .option('--anchor <seq:hash>', 'a head printed by an earlier verify: it must still be there')
     .option('--json', 'print JSON')
     .action((options) => run(verify(options)));
+
+  const retention = program
+    .command('retention')
+    .description('events older than their age (retention in warden.yaml)');
+  retention
+    .command('run')
+    .description('remove them now, as the gateway does every retention.interval (gateway stopped)')
+    .option(...configOption)
+    .option(
+      '--dry-run',
+      'say what would be removed, remove nothing (works beside a running gateway)',
+    )
+    .option('--json', 'print JSON')
+    .action((options) => run(runRetention(options)));
 
   program
     .command('demo')
