@@ -1,5 +1,10 @@
 import { startApiServer, type ApiServer } from '../api/index.js';
-import { createAuditReader, openJournal, type Journal } from '../audit/index.js';
+import {
+  createAuditReader,
+  openJournal,
+  startRetentionSchedule,
+  type Journal,
+} from '../audit/index.js';
 import type { SinkConfig, WardenConfig } from '../config/index.js';
 import { createConnectionRegistry } from '../connections/index.js';
 import { createSinkAdmin, startExport, type ExportService } from '../export/index.js';
@@ -94,6 +99,15 @@ export async function startGateway(config: WardenConfig, logger: Logger): Promis
       logger,
     });
     closers.push(() => api.close());
+
+    // Retention stops first (closers run in reverse), between two of its transactions.
+    const retention = startRetentionSchedule({
+      store,
+      journal,
+      config: config.retention,
+      logger: logger.child({ task: 'retention' }),
+    });
+    closers.push(() => retention.close());
     return { api, postgres, store, journal, sinks: config.sinks, close };
   } catch (error) {
     await close();
