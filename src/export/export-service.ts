@@ -5,7 +5,7 @@ import { seqAtTime } from '../audit/index.js';
 import type { SinkConfig, SinkStart } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Store } from '../store/index.js';
-import { lastSeq } from './journal-pages.js';
+import { JournalWindow, lastSeq } from './journal-pages.js';
 import { SinkDelivery, type SinkHealth } from './sink-delivery.js';
 import { SinkStateStore } from './sink-state-store.js';
 import type { Sink } from './sink.js';
@@ -29,6 +29,7 @@ export interface ExportService {
 
 export function startExport(options: ExportOptions): ExportService {
   const state = new SinkStateStore(options.store.db);
+  const journal = new JournalWindow(options.store.db);
   const build = options.createSink ?? createSink;
   const running = options.sinks.map((config) => {
     const sink = build(config);
@@ -36,6 +37,7 @@ export function startExport(options: ExportOptions): ExportService {
       config,
       sink,
       db: options.store.db,
+      journal,
       state,
       logger: options.logger,
       startCursor: () => startCursor(options.store, config.start),

@@ -12,7 +12,7 @@ import type { SinkConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Database } from '../store/index.js';
 import { retryDelay } from './backoff.js';
-import { rowsAfter, rowsAt, type JournalRow } from './journal-pages.js';
+import { rowsAt, type JournalEntry, type JournalWindow } from './journal-pages.js';
 import { exportRecord } from './payload.js';
 import { compileSinkFilter } from './sink-filter.js';
 import type { SinkStateStore } from './sink-state-store.js';
@@ -29,6 +29,8 @@ export interface SinkDeliveryOptions {
   config: SinkConfig;
   sink: Sink;
   db: Kysely<Database>;
+  /** Where the journal is read from, shared by the gateway's sinks. */
+  journal: JournalWindow;
   state: SinkStateStore;
   logger: Logger;
   /** Where the cursor starts the first time the sink runs. */
@@ -109,18 +111,24 @@ export class SinkDelivery {
     let cursor = row.cursor_seq;
     this.#degradedSince = row.degraded_since;
     this.#lastError = row.last_error;
+    let prefetched: Promise<Batch | null> | null = null;
     while (!this.#stopping.signal.aborted) {
       let worked = false;
       if (Date.now() - this.#lastRequestCheck >= REQUEST_CHECK_INTERVAL_MS) {
         this.#lastRequestCheck = Date.now();
         worked = (await this.#redriveStep()) || (await this.#replayStep());
       }
-      const batch = await this.#readBatch(cursor, null);
+      const batch = await (prefetched ?? this.#readBatch(cursor, null));
+      prefetched = null;
       if (batch !== null) {
+        // The next batch is read and encoded while this one is on its way.
+        const next = this.#readBatch(batch.lastSeq, null);
+        next.catch(() => undefined); // its failure is thrown where it is awaited
         const delivered = await this.#send(batch.entries, this.#deadLetter);
         if (delivered === null) return;
         await state.advance(config.name, batch.lastSeq, delivered);
         cursor = batch.lastSeq;
+        prefetched = next;
         worked = true;
       }
       if (!worked) await this.#sleep(this.#options.pollIntervalMs);
@@ -129,7 +137,7 @@ export class SinkDelivery {
 
   /** Reads the next batch after `afterSeq` (up to `untilSeq`); null when there is nothing new. */
   async #readBatch(afterSeq: number, untilSeq: number | null): Promise<Batch | null> {
-    const { config, db, sink } = this.#options;
+    const { config, journal, sink } = this.#options;
     const { maxBytes } = config.batch;
     const maxEvents = Math.min(config.batch.maxEvents, sink.maxEventsPerRequest ?? Infinity);
     const pageSize = Math.min(1000, Math.max(100, maxEvents * 2));
@@ -138,17 +146,17 @@ export class SinkDelivery {
     let lastSeq = afterSeq;
     let scanned = 0;
     while (scanned < MAX_ROWS_SCANNED_PER_BATCH) {
-      const rows = await rowsAfter(db, lastSeq, pageSize, untilSeq);
-      scanned += rows.length;
-      for (const row of rows) {
-        const event = JSON.parse(row.body) as AuditEvent;
-        if (!this.#matches(event)) {
-          lastSeq = row.seq;
+      const page = await journal.after(lastSeq, pageSize, untilSeq);
+      if (page.length === 0) break;
+      scanned += page.length;
+      for (const read of page) {
+        if (!this.#matches(read.event)) {
+          lastSeq = read.seq;
           continue;
         }
-        const entry = await this.#encode(event, row);
+        const entry = await this.#encode(read);
         if (entry === null) {
-          lastSeq = row.seq;
+          lastSeq = read.seq;
           continue;
         }
         if (
@@ -159,41 +167,40 @@ export class SinkDelivery {
         }
         entries.push(entry);
         bytes += entry.bytes;
-        lastSeq = row.seq;
+        lastSeq = read.seq;
       }
-      if (rows.length < pageSize) break;
     }
     return lastSeq === afterSeq ? null : { entries, lastSeq };
   }
 
   /** The event's entry; null when it cannot be sent at all (it is dead-lettered at once). */
-  async #encode(event: AuditEvent, row: JournalRow): Promise<Entry | null> {
+  async #encode(read: JournalEntry): Promise<Entry | null> {
     const { maxBytes } = this.#options.config.batch;
     let entry: Entry;
     try {
-      entry = this.#entryOf(event);
+      entry = this.#entryOf(read);
     } catch (error) {
-      await this.#refuseOne(event, row, `could not be encoded: ${(error as Error).message}`);
+      await this.#refuseOne(read, `could not be encoded: ${(error as Error).message}`);
       return null;
     }
     if (entry.bytes > maxBytes) {
       const reason = `its entry is ${entry.bytes} bytes, more than batch.maxBytes (${maxBytes})`;
-      await this.#refuseOne(event, row, reason);
+      await this.#refuseOne(read, reason);
       return null;
     }
     return entry;
   }
 
-  #entryOf(event: AuditEvent): Entry {
-    const record = exportRecord(event, this.#options.config.format);
+  #entryOf(read: JournalEntry): Entry {
+    const record = exportRecord(read.event, read.body, this.#options.config.format);
     const text = this.#options.sink.encode(record);
     return { record, text, bytes: Buffer.byteLength(text) };
   }
 
-  async #refuseOne(event: AuditEvent, row: JournalRow, reason: string): Promise<void> {
-    this.#options.logger.error({ sink: this.name, seq: row.seq }, `event ${row.seq} ${reason}`);
+  async #refuseOne(read: JournalEntry, reason: string): Promise<void> {
+    this.#options.logger.error({ sink: this.name, seq: read.seq }, `event ${read.seq} ${reason}`);
     await this.#options.state.addDeadLetters(this.name, [
-      { seq: row.seq, eventId: event.id, status: null, reason },
+      { seq: read.seq, eventId: read.event.id, status: null, reason },
     ]);
   }
 
@@ -329,7 +336,7 @@ export class SinkDelivery {
         );
         continue;
       }
-      const entry = await this.#encode(JSON.parse(row.body) as AuditEvent, row);
+      const entry = await this.#encode({ ...row, event: JSON.parse(row.body) as AuditEvent });
       if (entry === null)
         await state.removeDeadLetters([letter.id]); // dead-lettered anew
       else entries.push(entry);

@@ -7,8 +7,10 @@ import type { AuditEvent } from '../audit/index.js';
 /** One event on its way out: the journal's event and the payload the sink's `format` made of it. */
 export interface ExportRecord {
   event: AuditEvent;
-  /** The AuditEvent itself (`native`) or its OCSF mapping (`ocsf`). */
+  /** The AuditEvent itself (`native`) or its OCSF mapping (`ocsf`). Shared: never modify it. */
   payload: Record<string, unknown>;
+  /** `payload` as JSON text (for `native`, the journal's own text of the event). */
+  payloadText: string;
 }
 
 /** An encoded entry: what the destination receives for one event. */

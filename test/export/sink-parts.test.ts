@@ -90,7 +90,7 @@ describe('file sink', () => {
     expect(config.path).toBe(join(dir, 'out/audit.jsonl'));
     const sink = createFileSink(config);
     const entries: Entry[] = Array.from({ length: 20 }, (_, i) => {
-      const record = exportRecord(event(i + 1), 'native');
+      const record = exportRecord(event(i + 1), JSON.stringify(event(i + 1)), 'native');
       const text = sink.encode(record);
       return { record, text, bytes: Buffer.byteLength(text) };
     });

@@ -31,25 +31,32 @@ const RESERVED = new Set([
 export function createDatadogSink(config: DatadogSinkConfig): Sink {
   const destination = `Datadog ${new URL(config.url).host}`;
   const ddtags = config.tags.join(',');
+  // The reserved fields that are the same for every log, as JSON members.
+  const fixedFields = JSON.stringify({
+    ddsource: 'warden',
+    service: config.service,
+    hostname: config.hostname,
+    ...(ddtags === '' ? {} : { ddtags }),
+  }).slice(1, -1);
   return {
-    encode({ event, payload }: ExportRecord): string {
-      const entry: Record<string, unknown> = {
-        ddsource: 'warden',
-        service: config.service,
-        hostname: config.hostname,
-        ...(ddtags === '' ? {} : { ddtags }),
-        status: eventSeverity(event),
-        // Epoch milliseconds: Datadog reads `timestamp` as such, without a date format to guess.
-        timestamp: Date.parse(event.time),
-        message: describeEvent(event),
-      };
+    encode({ event, payload, payloadText }: ExportRecord): string {
+      // Epoch milliseconds: Datadog reads `timestamp` as such, without a date format to guess.
+      const ownFields = `${fixedFields},"status":"${eventSeverity(event)}","timestamp":${Date.parse(event.time)},"message":${JSON.stringify(describeEvent(event))}`;
       const displaced: Record<string, unknown> = {};
-      for (const [name, value] of Object.entries(payload)) {
-        if (RESERVED.has(name)) displaced[name] = value;
-        else entry[name] = value;
+      let clashes = false;
+      for (const name in payload) {
+        if (RESERVED.has(name)) {
+          displaced[name] = payload[name];
+          clashes = true;
+        }
       }
-      if (Object.keys(displaced).length > 0) entry.warden = displaced;
-      return JSON.stringify(entry);
+      // Usually no payload field clashes (never for native events): the payload's own text follows
+      // Warden's fields, not stringified again.
+      if (!clashes)
+        return payloadText === '{}' ? `{${ownFields}}` : `{${ownFields},${payloadText.slice(1)}`;
+      const rest: Record<string, unknown> = {};
+      for (const name in payload) if (!RESERVED.has(name)) rest[name] = payload[name];
+      return `{${ownFields},${JSON.stringify({ ...rest, warden: displaced }).slice(1)}`;
     },
     async deliver(entries: readonly Entry[], signal: AbortSignal): Promise<DeliveryOutcome> {
       const json = `[${entries.map((entry) => entry.text).join(',')}]`;

@@ -103,7 +103,7 @@ export function createEventBridgeSink(config: EventBridgeSinkConfig): Sink {
   }
 
   return {
-    encode: (record: ExportRecord) => JSON.stringify(record.payload),
+    encode: (record: ExportRecord) => record.payloadText,
     async deliver(entries: readonly Entry[], signal: AbortSignal): Promise<DeliveryOutcome> {
       const requestEntries = entries.map(requestEntry);
       // An entry over the limit is refused here, as EventBridge would refuse it, and the others

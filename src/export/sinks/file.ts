@@ -28,7 +28,7 @@ export function createFileSink(config: FileSinkConfig): Sink {
   };
 
   return {
-    encode: (record: ExportRecord) => JSON.stringify(record.payload),
+    encode: (record: ExportRecord) => record.payloadText,
     async deliver(entries: readonly Entry[]): Promise<DeliveryOutcome> {
       const text = entries.map((entry) => `${entry.text}\n`).join('');
       const bytes = Buffer.byteLength(text);

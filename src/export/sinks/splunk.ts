@@ -30,6 +30,12 @@ const MAX_ACK_POLL_MS = 10_000;
 export function createSplunkSink(config: SplunkSinkConfig): Sink {
   const base = config.url.endsWith('/') ? config.url : `${config.url}/`;
   const eventUrl = new URL('services/collector/event', base).href;
+  const envelopeFields = JSON.stringify({
+    host: config.host,
+    source: config.source,
+    sourcetype: config.sourcetype,
+    ...(config.index === null ? {} : { index: config.index }),
+  }).slice(1, -1);
   const ackUrl = new URL('services/collector/ack', base).href;
   const destination = `Splunk HEC ${new URL(config.url).host}`;
   const dispatcher: Dispatcher = tlsDispatcher({
@@ -78,16 +84,10 @@ export function createSplunkSink(config: SplunkSinkConfig): Sink {
   }
 
   return {
-    encode: ({ event, payload }: ExportRecord) =>
-      JSON.stringify({
-        // Epoch seconds with the milliseconds as a fraction, as HEC takes `time`.
-        time: Date.parse(event.time) / 1000,
-        host: config.host,
-        source: config.source,
-        sourcetype: config.sourcetype,
-        ...(config.index === null ? {} : { index: config.index }),
-        event: payload,
-      }),
+    // The envelope around the payload's text, which is not stringified again. `time` is epoch
+    // seconds with the milliseconds as a fraction, as HEC takes it.
+    encode: ({ event, payloadText }: ExportRecord) =>
+      `{"time":${Date.parse(event.time) / 1000},${envelopeFields},"event":${payloadText}}`,
     async deliver(entries: readonly Entry[], signal: AbortSignal): Promise<DeliveryOutcome> {
       const answer = await send(eventUrl, entries.map((entry) => entry.text).join(''), signal);
       if (!isAnswer(answer)) return answer;

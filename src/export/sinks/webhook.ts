@@ -11,7 +11,7 @@ export function createWebhookSink(config: WebhookSinkConfig): Sink {
   const destination = `webhook ${new URL(config.url).host}`;
   return {
     maxEventsPerRequest: config.mode === 'event' ? 1 : undefined,
-    encode: (record: ExportRecord) => JSON.stringify(record.payload),
+    encode: (record: ExportRecord) => record.payloadText,
     async deliver(entries: readonly Entry[], signal: AbortSignal): Promise<DeliveryOutcome> {
       const body =
         config.mode === 'event'
