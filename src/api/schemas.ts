@@ -31,15 +31,58 @@ export const SessionEventsQuery = Type.Object(
 );
 export type SessionEventsQuery = Static<typeof SessionEventsQuery>;
 
+// The pull API's filters. Values are checked
+// again by the reader (src/audit/query-input.ts), which says what was expected.
+const eventFilters = {
+  since: Type.Optional(isoTime),
+  type: Type.Optional(
+    Type.String({ minLength: 1, description: 'an event type (db.query) or a prefix (db.*)' }),
+  ),
+  actor: Type.Optional(Type.String({ minLength: 1, description: "the actor's subject or name" })),
+  group: Type.Optional(Type.String({ minLength: 1, description: "one of the actor's groups" })),
+  connection: Type.Optional(Type.String({ minLength: 1, description: "the connection's name" })),
+  result: Type.Optional(
+    Type.String({ minLength: 1, description: 'outcome.result: success, failure or denied' }),
+  ),
+  q: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 1000,
+      description: 'text in request.command, case-insensitive',
+    }),
+  ),
+  after: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'where to go on from: the cursor of a next link, or an event id of the stream',
+    }),
+  ),
+};
+
 export const EventListQuery = Type.Object(
   {
-    type: Type.Optional(Type.String({ minLength: 1 })),
-    since: Type.Optional(isoTime),
-    after: Type.Optional(
-      Type.Integer({ minimum: 0, description: 'return events with seq > after' }),
-    ),
+    ...eventFilters,
+    until: Type.Optional(isoTime),
     limit: Type.Optional(limit(1000)),
   },
   { additionalProperties: false },
 );
 export type EventListQuery = Static<typeof EventListQuery>;
+
+/** Events as the API returns them: the whole AuditEvent, of which these fields are always there. */
+const AuditEventSchema = Type.Object(
+  {
+    id: Type.String(),
+    seq: Type.Integer(),
+    time: Type.String({ format: 'date-time' }),
+    type: Type.String(),
+  },
+  { additionalProperties: true },
+);
+
+export const EventPageResponse = Type.Object({
+  events: Type.Array(AuditEventSchema),
+  next: Type.Union([Type.String(), Type.Null()], {
+    description: 'the next page (also in the Link header); null once nothing before until remains',
+  }),
+});

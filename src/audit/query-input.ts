@@ -1,4 +1,5 @@
 import { AuditQueryError } from './errors.js';
+import type { OutcomeResult } from './event.js';
 import { toIsoTime } from './time.js';
 
 // Checks for reader filters: a malformed one is an AuditQueryError naming the filter, which the
@@ -24,9 +25,35 @@ export function timeFilter(field: string, value: string): string {
   return time;
 }
 
-export function seqFilter(field: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new AuditQueryError(field, `expected a seq (an integer ≥ 0), got ${String(value)}`);
+/** An event type filter: one type, or every type under a prefix (`db.*` → `db.`). */
+export type TypePattern = { exact: string } | { prefix: string };
+
+export function typePattern(value: string): TypePattern {
+  if (value !== '' && !value.includes('*')) return { exact: value };
+  if (/^[^*]+\.\*$/.test(value)) return { prefix: value.slice(0, -1) };
+  throw new AuditQueryError(
+    'type',
+    `expected an event type (db.query) or a prefix pattern (db.*), got "${value}"`,
+  );
+}
+
+const OUTCOME_RESULTS = ['success', 'failure', 'denied'] as const satisfies OutcomeResult[];
+
+export function outcomeFilter(value: string): OutcomeResult {
+  const result = OUTCOME_RESULTS.find((known) => known === value);
+  if (result === undefined) {
+    throw new AuditQueryError('result', `expected success, failure or denied, got "${value}"`);
   }
+  return result;
+}
+
+/** A filter compared with recorded text: empty would match nothing, or everything. */
+export function textFilter(field: string, value: string): string {
+  if (value === '') throw new AuditQueryError(field, 'expected a non-empty value');
   return value;
+}
+
+/** A LIKE pattern (with `ESCAPE '\'`) for `text` anywhere, its `%`, `_` and `\` taken literally. */
+export function likeContaining(text: string): string {
+  return `%${text.replace(/[\\%_]/g, '\\$&')}%`;
 }

@@ -1,6 +1,5 @@
 import type { Store } from '../store/index.js';
-import type { AuditEvent } from './event.js';
-import { listEvents, type EventFilter } from './events-query.js';
+import { EVENT_SCAN_ROWS, listEvents, type EventFilter, type EventPage } from './events-query.js';
 import {
   getSession,
   listSessions,
@@ -12,7 +11,7 @@ import {
 
 /** Read access to the journal, for the API, the CLI and the console. */
 export interface AuditReader {
-  listEvents(filter?: EventFilter): Promise<AuditEvent[]>;
+  listEvents(filter?: EventFilter): Promise<EventPage>;
   listSessions(filter?: SessionFilter): Promise<SessionPage>;
   getSession(id: string, filter?: SessionEventsFilter): Promise<SessionDetail | null>;
 }
@@ -23,14 +22,17 @@ export interface AuditReaderOptions {
    * every event committed before it, not only those the indexer has reached.
    */
   settle?: () => Promise<void>;
+  /** Rows a page of events reads at most (EVENT_SCAN_ROWS by default). */
+  eventScanRows?: number;
 }
 
 export function createAuditReader(store: Store, options: AuditReaderOptions = {}): AuditReader {
   const settle = options.settle ?? (() => Promise.resolve());
+  const eventScanRows = options.eventScanRows ?? EVENT_SCAN_ROWS;
   return {
     listEvents: async (filter) => {
       await settle();
-      return listEvents(store.db, filter);
+      return listEvents(store.db, filter, eventScanRows);
     },
     listSessions: async (filter) => {
       await settle();

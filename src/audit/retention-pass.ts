@@ -9,7 +9,7 @@ import {
   type RetentionRecord,
 } from './retention-record.js';
 import { retentionRules, type AgeRule } from './retention-rules.js';
-import { seqAtTime } from './seq-at-time.js';
+import { lastSeq, seqAtTime } from './seq-at-time.js';
 
 // A retention pass: removes the events older than their age, a transaction of a few thousand at
 // a time, so that the journal's indexer (the other writer of the store) and the event loop wait
@@ -125,18 +125,13 @@ class RetentionPass {
   }
 
   async run(): Promise<RetentionReport> {
-    const head = await this.#db
-      .selectFrom('events')
-      .select('seq')
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const head = await lastSeq(this.#db);
     this.#anchor =
       (await this.#db.selectFrom('retention_anchor').select(['seq', 'hash']).executeTakeFirst()) ??
       null;
-    if (head !== undefined) {
-      for (const rule of this.#rules.rules) await this.#applyRule(rule, head.seq);
-      if (this.#rules.records !== null) await this.#sweepRecords(this.#rules.records, head.seq);
+    if (head > 0) {
+      for (const rule of this.#rules.rules) await this.#applyRule(rule, head);
+      if (this.#rules.records !== null) await this.#sweepRecords(this.#rules.records, head);
     }
     this.#report.anchor = this.#anchor;
     return this.#report;
@@ -217,21 +212,32 @@ class RetentionPass {
     return Math.max(got, this.#anchor?.seq ?? 0);
   }
 
-  /** One transaction: the rows go, recorded first. `progress` is saved with it for the rule. */
+  /** Removes the rows, or only counts them in a dry run. */
   async #remove(rule: AgeRule, rows: Candidate[], progress: number | null): Promise<void> {
     const byType: Record<string, number> = {};
     for (const row of rows) byType[row.type] = (byType[row.type] ?? 0) + 1;
+    if (this.#journal !== null)
+      await this.#removeRecorded(this.#journal, rule, rows, byType, progress);
     this.#tally(rule, rows, byType);
-    if (this.#journal === null) return;
+  }
+
+  /** One transaction: the rows go, recorded first. `progress` is saved with it for the rule. */
+  async #removeRecorded(
+    journal: Journal,
+    rule: AgeRule,
+    rows: Candidate[],
+    byType: Record<string, number>,
+    progress: number | null,
+  ): Promise<void> {
+    const seqs = rows.map((row) => row.seq);
     const anchor = await this.#anchorAfter(rows);
-    const record: RetentionRecord = {
+    const recordSeq = await this.#append(journal, {
       rule: rule.name,
       age: rule.age,
       olderThan: rule.olderThan,
-      removed: { count: rows.length, byType, seqs: encodeSeqs(rows.map((row) => row.seq)) },
+      removed: { count: rows.length, byType, seqs: encodeSeqs(seqs) },
       anchor,
-    };
-    const recordSeq = await this.#append(this.#journal, record);
+    });
     const keptFrom = (anchor ?? this.#anchor)?.seq ?? 0;
     const links = rows
       .filter((row) => row.seq > keptFrom)
@@ -246,14 +252,7 @@ class RetentionPass {
     // waiting for the indexer's (busy timeout) rather than failing on a stale read.
     await this.#db.transaction().execute(async (trx) => {
       if (links.length > 0) await trx.insertInto('retention_links').values(links).execute();
-      await trx
-        .deleteFrom('events')
-        .where(
-          'seq',
-          'in',
-          rows.map((row) => row.seq),
-        )
-        .execute();
+      await trx.deleteFrom('events').where('seq', 'in', seqs).execute();
       if (anchor !== null) {
         const row = {
           id: 1,

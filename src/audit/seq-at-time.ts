@@ -43,13 +43,12 @@ export async function seqAtTime(db: Kysely<Database>, time: string): Promise<num
 
 /** The last seq in the events table, 0 when it is empty. */
 export async function lastSeq(db: Kysely<Database>): Promise<number> {
-  const last = await db
+  // max() of the rowid is one b-tree descent in SQLite.
+  const { last } = await db
     .selectFrom('events')
-    .select('seq')
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return last?.seq ?? 0;
+    .select((eb) => eb.fn.max('seq').as('last'))
+    .executeTakeFirstOrThrow();
+  return last ?? 0;
 }
 
 /** Milliseconds since the epoch at which the journal recorded the event. */

@@ -124,7 +124,7 @@ export async function verifyJournal(
       expected = { seq: row.seq, prevHash: walked.hash, hashBeforePrev: null, afterRemoved: true };
     }
     const problem =
-      findProblem(row, next, expected, trail.anchor) ??
+      findProblem(row, next, expected, kept) ??
       (anchor && row.seq === anchor.seq && row.hash !== anchor.hash
         ? altered(
             row.seq,

@@ -1,4 +1,4 @@
-import { verifyJournal } from '../audit/index.js';
+import { AuditQueryError, verifyJournal } from '../audit/index.js';
 import {
   renderEvents,
   renderSessionDetail,
@@ -82,23 +82,35 @@ export async function showSession(
 }
 
 export async function listEvents(
-  options: Common & { type?: string; since?: string; after?: string; limit?: string },
+  options: Common & {
+    type?: string;
+    since?: string;
+    until?: string;
+    actor?: string;
+    group?: string;
+    connection?: string;
+    result?: string;
+    q?: string;
+    after?: string;
+    limit?: string;
+  },
 ): Promise<number> {
-  const after = options.after === undefined ? undefined : Number(options.after);
-  if (after !== undefined && (!Number.isInteger(after) || after < 0)) {
-    throw new Error(`--after: expected a seq (an integer ≥ 0), got "${options.after}"`);
-  }
-  const filter = {
-    type: options.type,
-    since: isoTime('since', options.since),
-    after,
-    limit: positiveInteger('limit', options.limit, 1000) ?? 100,
-  };
-  const events = await withLocalStore(options.config, (_store, reader) =>
-    reader.listEvents(filter),
+  const { config, json, limit, ...filters } = options;
+  const filter = { ...filters, limit: positiveInteger('limit', limit, 1000) ?? 100 };
+  const page = await withLocalStore(config, (_store, reader) => reader.listEvents(filter)).catch(
+    asOptionError,
   );
-  print(options.json, events, () => renderEvents(events));
+  print(json, page, () =>
+    page.nextCursor
+      ? `${renderEvents(page.events)}\nMore: --after ${page.nextCursor}`
+      : renderEvents(page.events),
+  );
   return 0;
+}
+
+/** The reader's complaint about a filter, worded for the option that gave it. */
+function asOptionError(error: unknown): never {
+  throw error instanceof AuditQueryError ? new Error(`--${error.message}`) : error;
 }
 
 function parseAnchor(value: string | undefined): { seq: number; hash: string } | undefined {

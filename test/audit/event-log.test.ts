@@ -31,7 +31,7 @@ describe('event log', () => {
   }
 
   async function requests(opened: TempStore): Promise<unknown[]> {
-    const events = await createAuditReader(opened.store).listEvents({});
+    const { events } = await createAuditReader(opened.store).listEvents({});
     return events.map((event) => event.request?.statementIndex);
   }
 

@@ -205,23 +205,28 @@ describe('audit reader', () => {
   describe('listEvents', () => {
     it('lists raw events in journal order, filtered by type', async () => {
       const denied = await reader.listEvents({ type: 'authz.denied' });
-      expect(denied.map((event) => event.actor?.name)).toEqual(['marketing-agent']);
+      expect(denied.events.map((event) => event.actor?.name)).toEqual(['marketing-agent']);
       const all = await reader.listEvents();
-      expect(all.map((event) => event.seq)).toEqual(Array.from({ length: 17 }, (_, i) => i + 1));
+      expect(all.events.map((event) => event.seq)).toEqual(
+        Array.from({ length: 17 }, (_, i) => i + 1),
+      );
     });
 
-    it('filters by time and pages after a seq', async () => {
+    it('filters by time and pages with the next cursor', async () => {
       const starts = await reader.listEvents({ type: 'session.start', since: T2 });
-      expect(starts.map((event) => event.sessionId)).toEqual(['running', 'cut']);
+      expect(starts.events.map((event) => event.sessionId)).toEqual(['running', 'cut']);
       const first = await reader.listEvents({ limit: 5 });
-      const next = await reader.listEvents({ limit: 5, after: first.at(-1)?.seq });
-      expect(next.map((event) => event.seq)).toEqual([6, 7, 8, 9, 10]);
-      expect(await reader.listEvents({ after: 17 })).toEqual([]);
+      const next = await reader.listEvents({ limit: 5, after: first.nextCursor ?? undefined });
+      expect(next.events.map((event) => event.seq)).toEqual([6, 7, 8, 9, 10]);
+      // A bare seq, as clients sent before cursors.
+      const end = await reader.listEvents({ after: '17' });
+      expect(end.events).toEqual([]);
+      expect(end.nextCursor).toEqual(expect.any(String));
     });
 
     it('refuses a malformed filter', async () => {
-      await expect(reader.listEvents({ after: -1 })).rejects.toThrow(
-        'after: expected a seq (an integer ≥ 0), got -1',
+      await expect(reader.listEvents({ after: '-1' })).rejects.toThrow(
+        'after: expected a cursor from a next link or an event id (or a seq), got "-1"',
       );
       await expect(reader.listEvents({ since: 'soon' })).rejects.toBeInstanceOf(AuditQueryError);
     });
@@ -244,7 +249,7 @@ describe('audit reader page sizes', () => {
 
   it('returns 100 events by default and never more than 1000', async () => {
     const reader = createAuditReader(temp.store);
-    expect(await reader.listEvents()).toHaveLength(100);
-    expect(await reader.listEvents({ limit: 5000 })).toHaveLength(1000);
+    expect((await reader.listEvents()).events).toHaveLength(100);
+    expect((await reader.listEvents({ limit: 5000 })).events).toHaveLength(1000);
   });
 });
