@@ -31,8 +31,8 @@ export const SessionEventsQuery = Type.Object(
 );
 export type SessionEventsQuery = Static<typeof SessionEventsQuery>;
 
-// The pull API's filters. Values are checked
-// again by the reader (src/audit/query-input.ts), which says what was expected.
+// The pull API's filters. Values are checked again by the reader (src/audit/query-input.ts),
+// which says what was expected.
 const eventFilters = {
   since: Type.Optional(isoTime),
   type: Type.Optional(
