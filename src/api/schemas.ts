@@ -31,8 +31,8 @@ export const SessionEventsQuery = Type.Object(
 );
 export type SessionEventsQuery = Static<typeof SessionEventsQuery>;
 
-// The pull API's filters. Values are checked again by the reader (src/audit/query-input.ts),
-// which says what was expected.
+// The pull API's filters, shared by the page listing and the live stream. Values are checked
+// again by the reader (src/audit/query-input.ts), which says what was expected.
 const eventFilters = {
   since: Type.Optional(isoTime),
   type: Type.Optional(
@@ -86,3 +86,13 @@ export const EventPageResponse = Type.Object({
     description: 'the next page (also in the Link header); null once nothing before until remains',
   }),
 });
+
+export const EventStreamQuery = Type.Object(eventFilters, { additionalProperties: false });
+export type EventStreamQuery = Static<typeof EventStreamQuery>;
+
+export const EventStreamHeaders = Type.Object({
+  'last-event-id': Type.Optional(
+    Type.String({ minLength: 1, description: 'the last event id received: resume after it' }),
+  ),
+});
+export type EventStreamHeaders = Static<typeof EventStreamHeaders>;

@@ -163,10 +163,15 @@ function checkFilter(filter: EventFilter) {
   };
 }
 
+/** The cursor of the journal's end: listing events after it returns those committed later. */
+export async function eventsEndCursor(db: Kysely<Database>): Promise<string> {
+  return eventCursor(await lastSeq(db));
+}
+
 // A cursor is a journal position: events after that seq come next. It is opaque to clients so
 // that what it holds can change without breaking them.
 
-/** The cursor after the event at `seq`: a page's next position. */
+/** The cursor after the event at `seq`: an SSE event's id, a page's next position. */
 export function eventCursor(seq: number): string {
   return Buffer.from(`after:${seq}`).toString('base64url');
 }

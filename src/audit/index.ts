@@ -14,7 +14,7 @@ export {
 } from './journal.js';
 export { seqAtTime } from './seq-at-time.js';
 export { createAuditReader, type AuditReader, type AuditReaderOptions } from './reader.js';
-export type { EventFilter, EventPage } from './events-query.js';
+export { eventCursor, type EventFilter, type EventPage } from './events-query.js';
 export type { SessionDetail, SessionEventsFilter, SessionFilter, SessionPage } from './sessions.js';
 export type { SessionSummary } from './session-summary.js';
 export type { StatementRecord } from './statements.js';

@@ -1,5 +1,11 @@
 import type { Store } from '../store/index.js';
-import { EVENT_SCAN_ROWS, listEvents, type EventFilter, type EventPage } from './events-query.js';
+import {
+  EVENT_SCAN_ROWS,
+  eventsEndCursor,
+  listEvents,
+  type EventFilter,
+  type EventPage,
+} from './events-query.js';
 import {
   getSession,
   listSessions,
@@ -12,6 +18,8 @@ import {
 /** Read access to the journal, for the API, the CLI and the console. */
 export interface AuditReader {
   listEvents(filter?: EventFilter): Promise<EventPage>;
+  /** The cursor of the journal's end: events listed after it are those committed later. */
+  eventsEndCursor(): Promise<string>;
   listSessions(filter?: SessionFilter): Promise<SessionPage>;
   getSession(id: string, filter?: SessionEventsFilter): Promise<SessionDetail | null>;
 }
@@ -33,6 +41,10 @@ export function createAuditReader(store: Store, options: AuditReaderOptions = {}
     listEvents: async (filter) => {
       await settle();
       return listEvents(store.db, filter, eventScanRows);
+    },
+    eventsEndCursor: async () => {
+      await settle();
+      return eventsEndCursor(store.db);
     },
     listSessions: async (filter) => {
       await settle();

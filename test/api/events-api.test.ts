@@ -1,9 +1,12 @@
-// The audit-log pull API, over real journals, a real HTTP server and tokens
+// The audit-log pull API and its live stream, over real journals, a real HTTP server and tokens
 // from the real OpenID provider sandbox.
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startApiServer, type ApiServer } from '../../src/api/index.js';
 import {
   createAuditReader,
+  eventCursor,
   openJournal,
   type AuditEvent,
   type EventDraft,
@@ -269,7 +272,7 @@ describe('GET /api/v1/events', () => {
     expect((await get(api, '/api/v1/events', agent)).status).toBe(403);
   });
 
-  it('describes the route in the OpenAPI document', async () => {
+  it('describes both routes in the OpenAPI document', async () => {
     const spec = (await get(api, '/api/v1/openapi.json')).body as unknown as {
       paths: Record<
         string,
@@ -289,6 +292,11 @@ describe('GET /api/v1/events', () => {
       'type',
       'until',
     ]);
+    const stream = spec.paths['/api/v1/events/stream']!.get;
+    expect(stream.parameters).toContainEqual(
+      expect.objectContaining({ name: 'last-event-id', in: 'header' }),
+    );
+    expect(JSON.stringify(stream.responses)).toContain('text/event-stream');
   });
 });
 
@@ -382,5 +390,152 @@ describe('polling the pull API while events are appended', () => {
       expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i + 1));
       expect(seen.length).toBeGreaterThanOrEqual(committedBefore);
     }
+  });
+});
+
+interface SseMessage {
+  id?: string;
+  event?: string;
+  data?: string;
+}
+
+/** A Server-Sent Events client over node:http, keeping every message it received. */
+interface SseClient {
+  response: IncomingMessage;
+  messages: SseMessage[];
+  /** The events (messages with data), parsed. */
+  events(): AuditEvent[];
+  /** The last id received, as EventSource keeps it for Last-Event-ID. */
+  lastId(): string | undefined;
+  ended: Promise<void>;
+  close(): void;
+}
+
+function openStream(api: TestApi, path: string, headers: Record<string, string> = {}) {
+  return new Promise<SseClient>((resolve, reject) => {
+    const request = httpGet(
+      `${api.url}${path}`,
+      { agent: false, headers: { authorization: `Bearer ${adminToken}`, ...headers } },
+      (response) => {
+        const messages: SseMessage[] = [];
+        let buffer = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          buffer += chunk;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) !== -1) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const message: SseMessage = {};
+            for (const line of block.split('\n')) {
+              if (line.startsWith(':')) continue;
+              const colon = line.indexOf(': ');
+              const field = line.slice(0, colon) as keyof SseMessage;
+              message[field] = line.slice(colon + 2);
+            }
+            if (Object.keys(message).length > 0) messages.push(message);
+          }
+        });
+        const ended = new Promise<void>((done) => response.on('close', done));
+        resolve({
+          response,
+          messages,
+          events: () =>
+            messages
+              .filter((m) => m.data !== undefined)
+              .map((m) => JSON.parse(m.data!) as AuditEvent),
+          lastId: () => messages.findLast((m) => m.id !== undefined)?.id,
+          ended,
+          close: () => request.destroy(),
+        });
+      },
+    );
+    request.on('error', reject);
+  });
+}
+
+const activeTimers = () =>
+  process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+
+describe('GET /api/v1/events/stream', () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await startApi(16);
+    await api.journal.appendMany([queryDraft(1), queryDraft(2)]);
+  });
+
+  it('checks the token and the filters before the stream starts', async () => {
+    const anonymous = await fetch(`${api.url}/api/v1/events/stream`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('content-type')).toContain('application/json');
+    const badType = await openStream(api, '/api/v1/events/stream?type=db*');
+    expect(badType.response.statusCode).toBe(400);
+    badType.close();
+    const badId = await openStream(api, '/api/v1/events/stream', { 'last-event-id': 'nonsense' });
+    expect(badId.response.statusCode).toBe(400);
+    badId.close();
+  });
+
+  it('streams events as they are committed, and resumes after Last-Event-ID', async () => {
+    const timersBefore = activeTimers();
+    const first = await openStream(api, '/api/v1/events/stream');
+    expect(first.response.statusCode).toBe(200);
+    expect(first.response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    // It starts at the end of the journal: only what is committed from now on.
+    const appended = await api.journal.appendMany([queryDraft(3), queryDraft(4), queryDraft(5)]);
+    await vi.waitFor(() => expect(first.events()).toHaveLength(3), { timeout: 10_000 });
+    expect(first.events()).toEqual(appended);
+    expect(first.messages.every((m) => m.data === undefined || m.event === 'audit')).toBe(true);
+    // While it streams, its keepalive timer runs; once the client has gone, none is left.
+    expect(activeTimers()).toBeGreaterThan(timersBefore);
+    first.close();
+    await first.ended;
+    for (let turn = 0; turn < 500 && activeTimers() > timersBefore; turn++) await sleep(10);
+    expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
+
+    // Committed while no one listens, and while the next client reads.
+    const missed = await api.journal.appendMany(
+      Array.from({ length: 40 }, (_, i) => queryDraft(i)),
+    );
+    const second = await openStream(api, '/api/v1/events/stream', {
+      'last-event-id': first.lastId()!,
+    });
+    const meanwhile = await api.journal.appendMany([queryDraft(50), queryDraft(51)]);
+    await vi.waitFor(() => expect(second.events()).toHaveLength(42), { timeout: 10_000 });
+    expect(second.events()).toEqual([...missed, ...meanwhile]);
+    second.close();
+  });
+
+  it('moves a filtered stream past what it leaves out, so that a resume does not read it again', async () => {
+    const denied = await openStream(api, '/api/v1/events/stream?type=authz.denied');
+    const appended = await api.journal.appendMany([
+      ...Array.from({ length: 30 }, (_, i) => queryDraft(i)),
+      { type: 'authz.denied', actor: analyst },
+      queryDraft(31),
+    ]);
+    await vi.waitFor(
+      () => {
+        expect(denied.events()).toEqual([appended[30]]);
+        // An id alone took its position past the statement after the refusal.
+        expect(denied.lastId()).toBe(eventCursor(appended.at(-1)!.seq));
+      },
+      { timeout: 10_000 },
+    );
+    denied.close();
+    const resumed = await openStream(api, '/api/v1/events/stream?type=authz.denied', {
+      'last-event-id': denied.lastId()!,
+    });
+    const later = await api.journal.append({ type: 'authz.denied', actor: analyst });
+    await vi.waitFor(() => expect(resumed.events()).toEqual([later]), { timeout: 10_000 });
+    resumed.close();
+  });
+
+  it('ends open streams when the server closes', async () => {
+    const open = await openStream(api, '/api/v1/events/stream');
+    expect(open.response.statusCode).toBe(200);
+    await api.server.close();
+    await open.ended;
+    apis.splice(apis.indexOf(api), 1);
   });
 });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuditReader } from '../../audit/index.js';
 import { EventListQuery, EventPageResponse } from '../schemas.js';
+import { registerEventStreamRoute } from './event-stream.js';
 import { setNextLink } from './pagination.js';
 
 export function registerEventRoutes(app: FastifyInstance, reader: AuditReader): void {
@@ -23,4 +24,5 @@ export function registerEventRoutes(app: FastifyInstance, reader: AuditReader): 
       return { events: page.events, next };
     },
   );
+  registerEventStreamRoute(app, reader);
 }
