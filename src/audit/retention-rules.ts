@@ -42,7 +42,8 @@ export function retentionRules(config: RetentionConfig, now: Date): RetentionRul
     rule(`retention.types.${type}`, ageMs, { only: type }),
   );
   if (config.events !== null) {
-    const except = [...ownAges.map(([type]) => type), RETENTION_EVENT_TYPE];
+    // Sorted: the same config in another order is the same rule (see terms).
+    const except = [...ownAges.map(([type]) => type), RETENTION_EVENT_TYPE].sort();
     rules.unshift(rule('retention.events', config.events, { except }));
   }
   const recordsAge = config.types[RETENTION_EVENT_TYPE];
