@@ -1,13 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../../src/audit/index.js';
+import { describe, expect, it } from 'vitest';
 import type { EventBridgeSinkConfig } from '../../src/config/index.js';
-import { toOcsf } from '../../src/export/ocsf.js';
-import type { Entry, ExportRecord, Sink } from '../../src/export/sink.js';
+import type { Sink } from '../../src/export/sink.js';
 import { createEventBridgeSink } from '../../src/export/sinks/eventbridge.js';
+import { cleanupsAfterEach } from '../support/cleanups.js';
 import {
   startEventBridgeReceiver,
   type EventBridgeReceiver,
 } from '../support/eventbridge-receiver.js';
+import {
+  commonSettings,
+  deleteQuery,
+  encodeAll,
+  nativeEntries,
+  ocsfRecord,
+} from '../support/export-records.js';
 
 const credentials = {
   accessKeyId: 'AKIAWARDENTEST000001',
@@ -15,53 +21,18 @@ const credentials = {
   sessionToken: null,
 };
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function event(seq: number, fields: Partial<AuditEvent> = {}): AuditEvent {
-  return {
-    id: `01936f6e-0000-7000-8000-${String(seq).padStart(12, '0')}`,
-    seq,
-    time: '2026-11-21T09:12:15.123Z',
-    type: 'db.query',
-    actor: {
-      subject: '0oa8agent',
-      name: 'billing-agent',
-      provider: 'okta',
-      groups: ['agents-db'],
-      kind: 'agent',
-    },
-    source: { ip: '10.0.0.7' },
-    connection: { name: 'pg-prod', type: 'postgres' },
-    sessionId: '01936f6d-0000-7000-8000-000000000001',
-    authorization: { group: 'agents-db', rule: 'pg-prod.allow[0]' },
-    request: { command: 'SELECT 1' },
-    response: { rows: 1, bytes: 2, sample: '1', truncated: false },
-    outcome: { result: 'success', error: null, durationMs: 0.5 },
-    raw: null,
-    prevHash: 'a'.repeat(64),
-    hash: 'b'.repeat(64),
-    ...fields,
-  };
-}
+const addCleanup = cleanupsAfterEach();
 
 async function receiver(): Promise<EventBridgeReceiver> {
   const started = await startEventBridgeReceiver({ accessKeyIds: [credentials.accessKeyId] });
-  cleanups.push(() => started.close());
+  addCleanup(() => started.close());
   return started;
 }
 
 function openSink(endpoint: string, fields: Partial<EventBridgeSinkConfig> = {}): Sink {
   const sink = createEventBridgeSink({
-    name: 'bus',
+    ...commonSettings('bus'),
     type: 'eventbridge',
-    filter: { types: [], connections: [], groups: [], outcomes: [] },
-    format: 'native',
-    start: { from: 'now' },
-    batch: { maxEvents: 10, maxBytes: 256 * 1024 },
-    retry: { minDelayMs: 1000, maxDelayMs: 300_000 },
     region: 'us-east-1',
     eventBusName: 'audit',
     source: 'warden',
@@ -72,28 +43,20 @@ function openSink(endpoint: string, fields: Partial<EventBridgeSinkConfig> = {})
     timeoutMs: 5000,
     ...fields,
   });
-  cleanups.push(() => sink.close());
+  addCleanup(() => sink.close());
   return sink;
 }
 
-function entriesOf(sink: Sink, events: AuditEvent[], ocsf = false): Entry[] {
-  return events.map((audit) => {
-    const record: ExportRecord = { event: audit, payload: ocsf ? toOcsf(audit) : { ...audit } };
-    const text = sink.encode(record);
-    return { record, text, bytes: Buffer.byteLength(text) };
-  });
-}
-
 const running = new AbortController().signal;
-const tenEvents = () => Array.from({ length: 10 }, (_, index) => event(index + 1));
+const tenEvents = () => Array.from({ length: 10 }, (_, index) => deleteQuery(index + 1));
 
 describe('eventbridge sink', () => {
   it('puts up to 10 events in one signed PutEvents call, as entries of the configured bus', async () => {
     const bus = await receiver();
     const sink = openSink(bus.url);
     const events = tenEvents();
-    events[9] = event(10, { type: 'session.start' });
-    expect(await sink.deliver(entriesOf(sink, events), running)).toEqual({ kind: 'delivered' });
+    events[9] = deleteQuery(10, { type: 'session.start' });
+    expect(await sink.deliver(nativeEntries(sink, events), running)).toEqual({ kind: 'delivered' });
 
     expect(bus.calls).toHaveLength(1);
     const [call] = bus.calls;
@@ -107,7 +70,7 @@ describe('eventbridge sink', () => {
       DetailType: 'db.query',
       Detail: JSON.stringify(events[0]),
       EventBusName: 'audit',
-      Time: Date.parse('2026-11-21T09:12:15.123Z') / 1000,
+      Time: Date.parse(events[0]!.time) / 1000,
       Resources: [],
     });
     expect(call!.entries[9]!.DetailType).toBe('session.start');
@@ -119,7 +82,7 @@ describe('eventbridge sink', () => {
   it('sends the OCSF mapping as Detail, and a configured detail type', async () => {
     const bus = await receiver();
     const sink = openSink(bus.url, { detailType: 'Warden Audit Event', source: 'acme.warden' });
-    const [entry] = entriesOf(sink, [event(1)], true);
+    const [entry] = encodeAll(sink, [ocsfRecord(deleteQuery(1))]);
     expect(await sink.deliver([entry!], running)).toEqual({ kind: 'delivered' });
     expect(bus.accepted[0]).toMatchObject({
       Source: 'acme.warden',
@@ -140,7 +103,7 @@ describe('eventbridge sink', () => {
       if (index === 8) return { ErrorCode: 'InternalFailure', ErrorMessage: 'Internal failure' };
       return null;
     });
-    expect(await sink.deliver(entriesOf(sink, tenEvents()), running)).toEqual({
+    expect(await sink.deliver(nativeEntries(sink, tenEvents()), running)).toEqual({
       kind: 'partial',
       failed: [
         {
@@ -169,13 +132,13 @@ describe('eventbridge sink', () => {
     const bus = await receiver();
     const sink = openSink(bus.url);
     bus.failCalls(1, { status: 400, type: 'ThrottlingException', message: 'Rate exceeded' });
-    expect(await sink.deliver(entriesOf(sink, [event(1)]), running)).toEqual({
+    expect(await sink.deliver(nativeEntries(sink, [deleteQuery(1)]), running)).toEqual({
       kind: 'retry',
       reason: 'eventbridge audit (us-east-1): ThrottlingException: Rate exceeded',
       status: 400,
     });
     bus.failCalls(1, { status: 500, type: 'InternalException', message: 'Internal error' });
-    expect(await sink.deliver(entriesOf(sink, [event(1)]), running)).toMatchObject({
+    expect(await sink.deliver(nativeEntries(sink, [deleteQuery(1)]), running)).toMatchObject({
       kind: 'retry',
       status: 500,
     });
@@ -183,7 +146,7 @@ describe('eventbridge sink', () => {
     expect(bus.calls).toHaveLength(2);
     expect(bus.accepted).toEqual([]);
 
-    expect(await sink.deliver(entriesOf(sink, [event(1)]), running)).toEqual({
+    expect(await sink.deliver(nativeEntries(sink, [deleteQuery(1)]), running)).toEqual({
       kind: 'delivered',
     });
   });
@@ -192,12 +155,12 @@ describe('eventbridge sink', () => {
     const bus = await receiver();
     bus.hang();
     const sink = openSink(bus.url, { timeoutMs: 300 });
-    expect(await sink.deliver(entriesOf(sink, [event(1)]), running)).toEqual({
+    expect(await sink.deliver(nativeEntries(sink, [deleteQuery(1)]), running)).toEqual({
       kind: 'retry',
       reason: 'eventbridge audit (us-east-1): no answer within 300 ms',
     });
     await bus.close();
-    expect(await sink.deliver(entriesOf(sink, [event(1)]), running)).toMatchObject({
+    expect(await sink.deliver(nativeEntries(sink, [deleteQuery(1)]), running)).toMatchObject({
       kind: 'retry',
       reason: expect.stringContaining('ECONNREFUSED'),
     });
@@ -206,10 +169,10 @@ describe('eventbridge sink', () => {
   it('rejects an entry over maxEntryBytes without sending it, and sends the others', async () => {
     const bus = await receiver();
     const sink = openSink(bus.url, { maxEntryBytes: 2048 });
-    const large = event(2, {
+    const large = deleteQuery(2, {
       response: { rows: 1, bytes: 3000, sample: 'x'.repeat(3000), truncated: false },
     });
-    const entries = entriesOf(sink, [event(1), large, event(3)]);
+    const entries = nativeEntries(sink, [deleteQuery(1), large, deleteQuery(3)]);
     expect(await sink.deliver(entries, running)).toEqual({
       kind: 'partial',
       failed: [
@@ -235,7 +198,7 @@ describe('eventbridge sink', () => {
       sessionToken: 'FwoGZXIvYXdzEXAMPLESESSIONTOKEN',
     };
     const sink = openSink(bus.url, { credentials: wrong });
-    const outcome = await sink.deliver(entriesOf(sink, [event(1)]), running);
+    const outcome = await sink.deliver(nativeEntries(sink, [deleteQuery(1)]), running);
     expect(outcome).toMatchObject({ kind: 'rejected', status: 401, splittable: false });
     const reason = outcome.kind === 'rejected' ? outcome.reason : '';
     expect(reason).toContain('UnrecognizedClientException');
@@ -246,7 +209,7 @@ describe('eventbridge sink', () => {
       type: 'AccessDeniedException',
       message: `User ${credentials.accessKeyId} is not authorized to perform events:PutEvents`,
     });
-    const denied = await openSink(bus.url).deliver(entriesOf(sink, [event(1)]), running);
+    const denied = await openSink(bus.url).deliver(nativeEntries(sink, [deleteQuery(1)]), running);
     expect(denied).toMatchObject({ kind: 'rejected', status: 403, splittable: false });
     expect(denied.kind === 'rejected' && denied.reason).toBe(
       'eventbridge audit (us-east-1): AccessDeniedException: User (redacted) is not authorized to perform events:PutEvents',
@@ -257,7 +220,9 @@ describe('eventbridge sink', () => {
     const bus = await receiver();
     const sink = openSink(bus.url);
     bus.failCalls(1, { status: 400, type: 'ValidationException', message: 'bad entry' });
-    expect(await sink.deliver(entriesOf(sink, [event(1), event(2)]), running)).toEqual({
+    expect(
+      await sink.deliver(nativeEntries(sink, [deleteQuery(1), deleteQuery(2)]), running),
+    ).toEqual({
       kind: 'rejected',
       reason: 'eventbridge audit (us-east-1): ValidationException: bad entry',
       status: 400,

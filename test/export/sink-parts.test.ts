@@ -6,32 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/audit/index.js';
 import { parseConfig, type FileSinkConfig, type SinkRetry } from '../../src/config/index.js';
 import { retryDelay } from '../../src/export/backoff.js';
-import { exportRecord } from '../../src/export/payload.js';
 import { compileSinkFilter } from '../../src/export/sink-filter.js';
 import { createFileSink } from '../../src/export/sinks/file.js';
-import type { Entry } from '../../src/export/sink.js';
-import { billingAgent } from '../audit/fixtures.js';
-
-function event(seq: number, overrides: Partial<AuditEvent> = {}): AuditEvent {
-  return {
-    id: `0193-${seq}`,
-    seq,
-    time: '2026-11-21T09:12:15.123Z',
-    type: 'db.query',
-    actor: billingAgent,
-    source: { ip: '10.0.0.7' },
-    connection: { name: 'pg-prod', type: 'postgres' },
-    sessionId: 's1',
-    authorization: { group: 'agents-db', rule: 'pg-prod.allow[0]' },
-    request: { command: 'DELETE FROM orders WHERE id = $1', params: ['42'] },
-    response: { rows: 1, bytes: 11, sample: 'DELETE 1', truncated: false },
-    outcome: { result: 'success', error: null, durationMs: 0.8 },
-    raw: null,
-    prevHash: 'a'.repeat(64),
-    hash: 'b'.repeat(64),
-    ...overrides,
-  };
-}
+import { deleteQuery, nativeEntries } from '../support/export-records.js';
 
 describe('sink filter', () => {
   const filter = (yaml: string) =>
@@ -43,17 +20,19 @@ describe('sink filter', () => {
     );
 
   it('selects by type, type prefix, connection, group and outcome; every list given must match', () => {
-    expect(filter('{}')(event(1))).toBe(true);
-    expect(filter('{ types: [db.*] }')(event(1))).toBe(true);
-    expect(filter('{ types: [session.*] }')(event(1))).toBe(false);
-    expect(filter('{ types: [db.query.start] }')(event(1))).toBe(false);
-    expect(filter('{ connections: [pg-prod], groups: [agents-db] }')(event(1))).toBe(true);
-    expect(filter('{ connections: [pg-prod], groups: [analysts] }')(event(1))).toBe(false);
-    expect(filter('{ outcomes: [failure, denied] }')(event(1))).toBe(false);
+    expect(filter('{}')(deleteQuery(1))).toBe(true);
+    expect(filter('{ types: [db.*] }')(deleteQuery(1))).toBe(true);
+    expect(filter('{ types: [session.*] }')(deleteQuery(1))).toBe(false);
+    expect(filter('{ types: [db.query.start] }')(deleteQuery(1))).toBe(false);
+    expect(filter('{ connections: [pg-prod], groups: [agents-db] }')(deleteQuery(1))).toBe(true);
+    expect(filter('{ connections: [pg-prod], groups: [analysts] }')(deleteQuery(1))).toBe(false);
+    expect(filter('{ outcomes: [failure, denied] }')(deleteQuery(1))).toBe(false);
     expect(
-      filter('{ outcomes: [failure] }')(event(1, { outcome: { result: 'failure', error: null } })),
+      filter('{ outcomes: [failure] }')(
+        deleteQuery(1, { outcome: { result: 'failure', error: null } }),
+      ),
     ).toBe(true);
-    expect(filter('{ groups: [agents-db] }')(event(1, { actor: null }))).toBe(false);
+    expect(filter('{ groups: [agents-db] }')(deleteQuery(1, { actor: null }))).toBe(false);
   });
 });
 
@@ -89,11 +68,10 @@ describe('file sink', () => {
     ).sinks[0] as FileSinkConfig;
     expect(config.path).toBe(join(dir, 'out/audit.jsonl'));
     const sink = createFileSink(config);
-    const entries: Entry[] = Array.from({ length: 20 }, (_, i) => {
-      const record = exportRecord(event(i + 1), JSON.stringify(event(i + 1)), 'native');
-      const text = sink.encode(record);
-      return { record, text, bytes: Buffer.byteLength(text) };
-    });
+    const entries = nativeEntries(
+      sink,
+      Array.from({ length: 20 }, (_, i) => deleteQuery(i + 1)),
+    );
     for (let i = 0; i < 20; i += 2) {
       expect(await sink.deliver(entries.slice(i, i + 2), new AbortController().signal)).toEqual({
         kind: 'delivered',

@@ -1,13 +1,14 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SplunkSinkConfig } from '../../src/config/index.js';
-import type { DeliveryOutcome, Entry, Sink } from '../../src/export/sink.js';
+import type { DeliveryOutcome, Sink } from '../../src/export/sink.js';
 import { createSplunkSink } from '../../src/export/sinks/splunk.js';
+import { cleanupsAfterEach } from '../support/cleanups.js';
 import {
   commonSettings,
   deleteQuery,
-  encodeAll,
   entryOf,
   nativeRecord,
+  threeDeletes,
 } from '../support/export-records.js';
 import { SplunkReceiver, type SplunkReceiverOptions } from '../support/splunk-receiver.js';
 import { testCertificate, type TestCertificate } from '../support/tls.js';
@@ -15,8 +16,8 @@ import { testCertificate, type TestCertificate } from '../support/tls.js';
 const token = '6b1f6e2c-6a3e-4b7e-9a53-2d0c1e5f7a90';
 const signal = new AbortController().signal;
 
+const addCleanup = cleanupsAfterEach();
 let receiver: SplunkReceiver;
-const sinks: Sink[] = [];
 
 async function startReceiver(options: Partial<SplunkReceiverOptions> = {}): Promise<void> {
   await receiver.close();
@@ -25,11 +26,8 @@ async function startReceiver(options: Partial<SplunkReceiverOptions> = {}): Prom
 
 beforeEach(async () => {
   receiver = await new SplunkReceiver({ token }).start();
-});
-
-afterEach(async () => {
-  await Promise.all(sinks.splice(0).map((sink) => sink.close()));
-  await receiver.close();
+  // Whichever receiver is running when the test ends: startReceiver replaces it.
+  addCleanup(() => receiver.close());
 });
 
 function splunkSink(overrides: Partial<SplunkSinkConfig> = {}): Sink {
@@ -47,15 +45,8 @@ function splunkSink(overrides: Partial<SplunkSinkConfig> = {}): Sink {
     timeoutMs: 5000,
     ...overrides,
   });
-  sinks.push(sink);
+  addCleanup(() => sink.close());
   return sink;
-}
-
-function threeDeletes(sink: Sink): Entry[] {
-  return encodeAll(
-    sink,
-    [1, 2, 3].map((seq) => nativeRecord(deleteQuery(seq))),
-  );
 }
 
 function reasonOf(outcome: DeliveryOutcome): string {

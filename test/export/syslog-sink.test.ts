@@ -1,53 +1,19 @@
 import { createServer, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../../src/audit/index.js';
+import { describe, expect, it } from 'vitest';
 import type { SyslogSinkConfig } from '../../src/config/index.js';
-import type { Entry, ExportRecord, Sink } from '../../src/export/sink.js';
+import type { Sink } from '../../src/export/sink.js';
 import { createSyslogSink } from '../../src/export/sinks/syslog.js';
+import { cleanupsAfterEach } from '../support/cleanups.js';
+import { commonSettings, deleteQuery, nativeEntries } from '../support/export-records.js';
 import { startSyslogReceiver, type SyslogReceiver } from '../support/syslog-receiver.js';
 import { testCertificate, type TestCertificate } from '../support/tls.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function event(seq: number, fields: Partial<AuditEvent> = {}): AuditEvent {
-  return {
-    id: `01936f6e-0000-7000-8000-${String(seq).padStart(12, '0')}`,
-    seq,
-    time: '2026-11-21T09:12:15.123Z',
-    type: 'db.query',
-    actor: {
-      subject: '0oa8agent',
-      name: 'billing-agent',
-      provider: 'okta',
-      groups: ['agents-db'],
-      kind: 'agent',
-    },
-    source: { ip: '10.0.0.7' },
-    connection: { name: 'pg-prod', type: 'postgres' },
-    sessionId: '01936f6d-0000-7000-8000-000000000001',
-    authorization: { group: 'agents-db', rule: 'pg-prod.allow[0]' },
-    request: { command: 'DELETE FROM orders WHERE id = $1' },
-    response: { rows: 1, bytes: 11, sample: 'DELETE 1', truncated: false },
-    outcome: { result: 'success', error: null, durationMs: 0.8 },
-    raw: null,
-    prevHash: 'a'.repeat(64),
-    hash: 'b'.repeat(64),
-    ...fields,
-  };
-}
+const addCleanup = cleanupsAfterEach();
 
 function syslogConfig(port: number, fields: Partial<SyslogSinkConfig> = {}): SyslogSinkConfig {
   return {
-    name: 'siem',
+    ...commonSettings('siem'),
     type: 'syslog',
-    filter: { types: [], connections: [], groups: [], outcomes: [] },
-    format: 'native',
-    start: { from: 'now' },
-    batch: { maxEvents: 100, maxBytes: 1024 * 1024 },
-    retry: { minDelayMs: 1000, maxDelayMs: 300_000 },
     host: '127.0.0.1',
     port,
     transport: 'tcp',
@@ -62,27 +28,32 @@ function syslogConfig(port: number, fields: Partial<SyslogSinkConfig> = {}): Sys
 
 function openSink(config: SyslogSinkConfig): Sink {
   const sink = createSyslogSink(config);
-  cleanups.push(() => sink.close());
+  addCleanup(() => sink.close());
   return sink;
 }
 
-function entryOf(sink: Sink, audit: AuditEvent): Entry {
-  const record: ExportRecord = { event: audit, payload: { ...audit } };
-  const text = sink.encode(record);
-  return { record, text, bytes: Buffer.byteLength(text) };
+/** A sink that connects over TLS to the receiver as `localhost`, the name in its certificate. */
+function openTlsSink(port: number, tls: Partial<NonNullable<SyslogSinkConfig['tls']>> = {}): Sink {
+  return openSink(
+    syslogConfig(port, {
+      host: 'localhost',
+      transport: 'tls',
+      tls: { ca: null, cert: null, key: null, verify: true, ...tls },
+    }),
+  );
 }
 
 async function receiver(
   options?: Parameters<typeof startSyslogReceiver>[0],
 ): Promise<SyslogReceiver> {
   const started = await startSyslogReceiver(options);
-  cleanups.push(() => started.close());
+  addCleanup(() => started.close());
   return started;
 }
 
 async function certificate(commonName?: string): Promise<TestCertificate> {
   const created = await testCertificate(commonName);
-  cleanups.push(() => created.remove());
+  addCleanup(() => created.remove());
   return created;
 }
 
@@ -92,24 +63,22 @@ describe('syslog sink', () => {
   it('frames each event as LEN SP <PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD] MSG', async () => {
     const syslog = await receiver();
     const sink = openSink(syslogConfig(syslog.port));
-    const first = event(1042);
-    const entry = entryOf(sink, first);
-    const message = `<86>1 2026-11-21T09:12:15.123Z gw-1 warden ${process.pid} db.query [warden@32473 id="${first.id}" seq="1042" actor="billing-agent" subject="0oa8agent" connection="pg-prod" session="01936f6d-0000-7000-8000-000000000001" outcome="success" ip="10.0.0.7"] ${JSON.stringify(first)}`;
-    expect(entry.text).toBe(`${Buffer.byteLength(message)} ${message}`);
-
-    const failed = event(1043, {
+    const first = deleteQuery(1042);
+    const failed = deleteQuery(1043, {
       outcome: { result: 'failure', error: { code: '42601', message: 'syntax error' } },
     });
-    expect(await sink.deliver([entry, entryOf(sink, failed)], running)).toEqual({
-      kind: 'delivered',
-    });
+    const entries = nativeEntries(sink, [first, failed]);
+    const message = `<86>1 ${first.time} gw-1 warden ${process.pid} db.query [warden@32473 id="${first.id}" seq="1042" actor="billing-agent" subject="0oa8agent" connection="pg-prod" session="01936f6d-0000-7000-8000-000000000001" outcome="success" ip="10.0.0.7"] ${JSON.stringify(first)}`;
+    expect(entries[0]!.text).toBe(`${Buffer.byteLength(message)} ${message}`);
+
+    expect(await sink.deliver(entries, running)).toEqual({ kind: 'delivered' });
     const [received, second] = await syslog.waitForMessages(2);
     expect(syslog.errors).toEqual([]);
     expect(received).toMatchObject({
       text: message,
       facility: 10,
       severity: 6,
-      timestamp: '2026-11-21T09:12:15.123Z',
+      timestamp: first.time,
       hostname: 'gw-1',
       appName: 'warden',
       procId: String(process.pid),
@@ -126,15 +95,15 @@ describe('syslog sink', () => {
     const syslog = await receiver();
     const sink = openSink(syslogConfig(syslog.port, { facility: 16 }));
     const name = 'agent "x" \\ [prod]';
-    const audit = event(7, {
+    const audit = deleteQuery(7, {
       type: 'authz.denied',
       actor: { subject: 's]1', name, provider: 'okta', groups: [], kind: 'agent' },
       outcome: { result: 'denied', error: { message: 'no group grants pg-prod' } },
     });
-    const entry = entryOf(sink, audit);
-    expect(entry.text).toContain(' actor="agent \\"x\\" \\\\ [prod\\]" subject="s\\]1" ');
+    const entries = nativeEntries(sink, [audit]);
+    expect(entries[0]!.text).toContain(' actor="agent \\"x\\" \\\\ [prod\\]" subject="s\\]1" ');
 
-    expect(await sink.deliver([entry], running)).toEqual({ kind: 'delivered' });
+    expect(await sink.deliver(entries, running)).toEqual({ kind: 'delivered' });
     const [received] = await syslog.waitForMessages(1);
     expect(syslog.errors).toEqual([]);
     expect(received!.structuredData['warden@32473']).toMatchObject({ actor: name, subject: 's]1' });
@@ -145,14 +114,10 @@ describe('syslog sink', () => {
   it('sends over TLS to a receiver whose certificate the configured CA signed', async () => {
     const server = await certificate('localhost');
     const syslog = await receiver({ tls: server });
-    const sink = openSink(
-      syslogConfig(syslog.port, {
-        host: 'localhost',
-        transport: 'tls',
-        tls: { ca: server.certFile, cert: null, key: null, verify: true },
-      }),
-    );
-    expect(await sink.deliver([entryOf(sink, event(1))], running)).toEqual({ kind: 'delivered' });
+    const sink = openTlsSink(syslog.port, { ca: server.certFile });
+    expect(await sink.deliver(nativeEntries(sink, [deleteQuery(1)]), running)).toEqual({
+      kind: 'delivered',
+    });
     const [received] = await syslog.waitForMessages(1);
     expect(received!.structuredData['warden@32473']!.seq).toBe('1');
   });
@@ -161,14 +126,14 @@ describe('syslog sink', () => {
     const server = await certificate('localhost');
     const client = await certificate('warden-gateway');
     const syslog = await receiver({ tls: { ...server, ca: client.certFile } });
-    const sink = openSink(
-      syslogConfig(syslog.port, {
-        host: 'localhost',
-        transport: 'tls',
-        tls: { ca: server.certFile, cert: client.certFile, key: client.keyFile, verify: true },
-      }),
-    );
-    expect(await sink.deliver([entryOf(sink, event(1))], running)).toEqual({ kind: 'delivered' });
+    const sink = openTlsSink(syslog.port, {
+      ca: server.certFile,
+      cert: client.certFile,
+      key: client.keyFile,
+    });
+    expect(await sink.deliver(nativeEntries(sink, [deleteQuery(1)]), running)).toEqual({
+      kind: 'delivered',
+    });
     await syslog.waitForMessages(1);
     expect(syslog.clientNames).toEqual(['warden-gateway']);
   });
@@ -176,14 +141,8 @@ describe('syslog sink', () => {
   it('refuses a receiver certificate no trusted CA signed: retry, nothing sent', async () => {
     const server = await certificate('localhost');
     const syslog = await receiver({ tls: server });
-    const sink = openSink(
-      syslogConfig(syslog.port, {
-        host: 'localhost',
-        transport: 'tls',
-        tls: { ca: null, cert: null, key: null, verify: true },
-      }),
-    );
-    const outcome = await sink.deliver([entryOf(sink, event(1))], running);
+    const sink = openTlsSink(syslog.port);
+    const outcome = await sink.deliver(nativeEntries(sink, [deleteQuery(1)]), running);
     expect(outcome).toMatchObject({ kind: 'retry' });
     expect(outcome.kind === 'retry' && outcome.reason).toMatch(
       new RegExp(`^syslog localhost:${syslog.port}: cannot connect: .*certificate`, 'i'),
@@ -195,35 +154,41 @@ describe('syslog sink', () => {
     const syslog = await receiver();
     await syslog.refuse();
     const sink = openSink(syslogConfig(syslog.port));
-    const outcome = await sink.deliver([entryOf(sink, event(1))], running);
+    const outcome = await sink.deliver(nativeEntries(sink, [deleteQuery(1)]), running);
     expect(outcome).toMatchObject({ kind: 'retry' });
     expect(outcome.kind === 'retry' && outcome.reason).toBe(
       `syslog 127.0.0.1:${syslog.port}: cannot connect: connect ECONNREFUSED 127.0.0.1:${syslog.port}`,
     );
 
     await syslog.accept();
-    expect(await sink.deliver([entryOf(sink, event(1))], running)).toEqual({ kind: 'delivered' });
+    expect(await sink.deliver(nativeEntries(sink, [deleteQuery(1)]), running)).toEqual({
+      kind: 'delivered',
+    });
     expect((await syslog.waitForMessages(1))[0]!.structuredData['warden@32473']!.seq).toBe('1');
   });
 
   it('reconnects by itself after the receiver restarts', async () => {
     const syslog = await receiver();
     const sink = openSink(syslogConfig(syslog.port));
-    expect(await sink.deliver([entryOf(sink, event(1))], running)).toEqual({ kind: 'delivered' });
+    expect(await sink.deliver(nativeEntries(sink, [deleteQuery(1)]), running)).toEqual({
+      kind: 'delivered',
+    });
     await syslog.waitForMessages(1);
 
     await syslog.refuse();
     // TCP has no acknowledgement: a write the kernel took before the sink saw the connection
     // close is reported delivered and lost (see the sink's comment). The sink sees it at the
     // latest on the next write, and then reports the outage.
-    let outcome = await sink.deliver([entryOf(sink, event(2))], running);
+    let outcome = await sink.deliver(nativeEntries(sink, [deleteQuery(2)]), running);
     for (let attempt = 0; outcome.kind === 'delivered' && attempt < 3; attempt++) {
-      outcome = await sink.deliver([entryOf(sink, event(2))], running);
+      outcome = await sink.deliver(nativeEntries(sink, [deleteQuery(2)]), running);
     }
     expect(outcome).toMatchObject({ kind: 'retry' });
 
     await syslog.accept();
-    expect(await sink.deliver([entryOf(sink, event(3))], running)).toEqual({ kind: 'delivered' });
+    expect(await sink.deliver(nativeEntries(sink, [deleteQuery(3)]), running)).toEqual({
+      kind: 'delivered',
+    });
     const received = await syslog.waitForMessages(2);
     expect(received.map((message) => message.structuredData['warden@32473']!.seq)).toEqual([
       '1',
@@ -237,7 +202,7 @@ describe('syslog sink', () => {
     const sockets = new Set<Socket>();
     const silent = createServer((socket) => sockets.add(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    cleanups.push(async () => {
+    addCleanup(async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
     });
@@ -249,7 +214,7 @@ describe('syslog sink', () => {
         timeoutMs: 200,
       }),
     );
-    expect(await sink.deliver([entryOf(sink, event(1))], running)).toEqual({
+    expect(await sink.deliver(nativeEntries(sink, [deleteQuery(1)]), running)).toEqual({
       kind: 'retry',
       reason: `syslog 127.0.0.1:${port}: cannot connect: no connection within 200 ms`,
     });

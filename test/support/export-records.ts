@@ -2,6 +2,7 @@
 // AuditEvents, so that sink tests call encode + deliver without the engine.
 import type { AuditEvent } from '../../src/audit/index.js';
 import type { SinkCommon } from '../../src/config/index.js';
+import { exportRecord } from '../../src/export/payload.js';
 import type { Entry, ExportRecord, Sink } from '../../src/export/sink.js';
 
 /** A minute ago, to the millisecond: recent enough for any destination's age limit. */
@@ -45,12 +46,30 @@ export function deleteQuery(seq: number, overrides: Partial<AuditEvent> = {}): A
 
 /** The `native` format: the payload is the AuditEvent itself. */
 export function nativeRecord(event: AuditEvent): ExportRecord {
-  return { event, payload: event as unknown as Record<string, unknown> };
+  return exportRecord(event, JSON.stringify(event), 'native');
+}
+
+/** The `ocsf` format: the payload is the event's OCSF mapping. */
+export function ocsfRecord(event: AuditEvent): ExportRecord {
+  return exportRecord(event, JSON.stringify(event), 'ocsf');
 }
 
 /** Encodes records one at a time, as the engine does before it batches them. */
 export function encodeAll(sink: Sink, records: readonly ExportRecord[]): Entry[] {
   return records.map((record) => entryOf(record, sink.encode(record)));
+}
+
+/** Events in the `native` format, encoded by `sink`. */
+export function nativeEntries(sink: Sink, events: readonly AuditEvent[]): Entry[] {
+  return encodeAll(sink, events.map(nativeRecord));
+}
+
+/** Three DELETEs (seq 1-3) encoded by `sink`: a batch for tests about the destination's answer. */
+export function threeDeletes(sink: Sink): Entry[] {
+  return nativeEntries(
+    sink,
+    [1, 2, 3].map((seq) => deleteQuery(seq)),
+  );
 }
 
 /** An entry with a given text (say, one the destination will refuse). */

@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
 import { boolean } from '../boolean.js';
 import { duration } from '../duration.js';
-import { readableFile } from '../readable-file.js';
-import { Mapping, nonEmptyString, stringMatching, type Read, type ReadContext } from '../reader.js';
+import { Mapping, nonEmptyString, stringMatching, type Read } from '../reader.js';
 import type { SinkCommon } from '../sink-types.js';
 import { credential } from './credential.js';
 import type { SinkTypeDefinition } from './definition.js';
 import { httpUrl } from './http-url.js';
+import { readTlsOptions, type TlsOptions } from './tls-options.js';
 
 export interface SplunkSinkConfig extends SinkCommon {
   type: 'splunk';
@@ -21,8 +21,7 @@ export interface SplunkSinkConfig extends SinkCommon {
   host: string;
   /** Indexer acknowledgement: how long to wait for it; null when a 200 is enough. */
   ack: { timeoutMs: number } | null;
-  /** `ca`: a PEM file trusted besides the system's roots; `verify: false` trusts any certificate. */
-  tls: { ca: string | null; verify: boolean };
+  tls: TlsOptions;
   timeoutMs: number;
 }
 
@@ -58,19 +57,9 @@ const readAck: Read<{ timeoutMs: number } | null> = (value, path, context) => {
   return { timeoutMs: ack.optional('timeout', duration(1000, 3_600_000, 'of 1s to 1h'), 300_000) };
 };
 
-function readTls(sink: Mapping, url: string, context: ReadContext): SplunkSinkConfig['tls'] {
+function readTls(sink: Mapping, url: string): TlsOptions {
   if (url.startsWith('http:')) sink.refuse('tls', 'tls applies only to an https:// url');
-  return sink.optional(
-    'tls',
-    (value, path) => {
-      const tls = Mapping.read(value, path, context, ['ca', 'verify']);
-      return {
-        ca: tls.optional('ca', readableFile, null),
-        verify: tls.optional('verify', boolean, true),
-      };
-    },
-    { ca: null, verify: true },
-  );
+  return readTlsOptions(sink);
 }
 
 export const splunkSink: SinkTypeDefinition<SplunkSinkConfig> = {
@@ -82,7 +71,7 @@ export const splunkSink: SinkTypeDefinition<SplunkSinkConfig> = {
     limitEvents: 100_000,
     limitBytes: 800 * 1024 * 1024,
   },
-  read: (sink: Mapping, context: ReadContext) => {
+  read: (sink: Mapping) => {
     const url = sink.required('url', hecBaseUrl);
     return {
       type: 'splunk',
@@ -93,7 +82,7 @@ export const splunkSink: SinkTypeDefinition<SplunkSinkConfig> = {
       source: sink.optional('source', nonEmptyString, 'warden'),
       host: sink.optional('host', nonEmptyString, hostname()),
       ack: sink.section('ack', readAck),
-      tls: readTls(sink, url, context),
+      tls: readTls(sink, url),
       timeoutMs: sink.optional('timeout', duration(100, 300_000, 'of 100ms to 5m'), 30_000),
     };
   },

@@ -1,19 +1,10 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
-import { boolean } from '../boolean.js';
 import { duration } from '../duration.js';
-import { readableFile } from '../readable-file.js';
-import {
-  integer,
-  Mapping,
-  oneOf,
-  reportExpected,
-  stringMatching,
-  type Read,
-  type ReadContext,
-} from '../reader.js';
+import { integer, Mapping, oneOf, reportExpected, stringMatching, type Read } from '../reader.js';
 import type { SinkCommon } from '../sink-types.js';
 import type { SinkTypeDefinition } from './definition.js';
+import { readTlsOptions, type TlsOptionsWithClientCertificate } from './tls-options.js';
 
 /** RFC 5424 facility codes by the names syslog daemons use for them. */
 const FACILITY_CODES = {
@@ -41,23 +32,13 @@ const FACILITY_CODES = {
   local7: 23,
 } as const;
 
-export interface SyslogTls {
-  /** A PEM file trusted besides the system's roots. */
-  ca: string | null;
-  /** A client certificate and its key, for receivers that authenticate senders (RFC 5425 §5). */
-  cert: string | null;
-  key: string | null;
-  /** false accepts any server certificate: for tests only. */
-  verify: boolean;
-}
-
 export interface SyslogSinkConfig extends SinkCommon {
   type: 'syslog';
   host: string;
   port: number;
   transport: 'tcp' | 'tls';
   /** Null with transport tcp. */
-  tls: SyslogTls | null;
+  tls: TlsOptionsWithClientCertificate | null;
   /** The RFC 5424 facility code, given by its name (authpriv: 10). */
   facility: number;
   /** RFC 5424 APP-NAME. */
@@ -89,34 +70,12 @@ function printableAscii(maxLength: number, field: string): Read<string> {
   );
 }
 
-function readTls(sink: Mapping, transport: 'tcp' | 'tls', context: ReadContext): SyslogTls | null {
+function readTls(sink: Mapping, transport: 'tcp' | 'tls'): TlsOptionsWithClientCertificate | null {
   if (transport === 'tcp') {
     sink.refuse('tls', 'tls applies only with transport: tls');
     return null;
   }
-  return sink.optional(
-    'tls',
-    (value, path) => {
-      const tls = Mapping.read(value, path, context, ['ca', 'cert', 'key', 'verify']);
-      const files = {
-        ca: tls.optional('ca', readableFile, null),
-        cert: tls.optional('cert', readableFile, null),
-        key: tls.optional('key', readableFile, null),
-        verify: tls.optional('verify', boolean, true),
-      };
-      if (files.cert !== null && files.key === null) {
-        context.issues.add(
-          tls.pathOf('key'),
-          'required with cert: a client certificate needs its key',
-        );
-      }
-      if (files.key !== null && files.cert === null) {
-        context.issues.add(tls.pathOf('cert'), 'required with key: a key needs its certificate');
-      }
-      return files;
-    },
-    { ca: null, cert: null, key: null, verify: true },
-  );
+  return readTlsOptions(sink, { clientCertificate: true });
 }
 
 export const syslogSink: SinkTypeDefinition<SyslogSinkConfig> = {
@@ -128,7 +87,7 @@ export const syslogSink: SinkTypeDefinition<SyslogSinkConfig> = {
     limitEvents: 10_000,
     limitBytes: 64 * 1024 * 1024,
   },
-  read: (sink: Mapping, context: ReadContext) => {
+  read: (sink: Mapping) => {
     const host = sink.required('host', receiverHost);
     // TLS whatever the host: audit events carry commands and results, and a default that changed
     // with the host would switch encryption off silently. Plain TCP must be asked for.
@@ -138,7 +97,7 @@ export const syslogSink: SinkTypeDefinition<SyslogSinkConfig> = {
       host,
       port: sink.optional('port', integer(1, 65535), DEFAULT_PORTS[transport]),
       transport,
-      tls: readTls(sink, transport, context),
+      tls: readTls(sink, transport),
       facility: FACILITY_CODES[sink.optional('facility', facilityName, 'authpriv')],
       appName: sink.optional('appName', printableAscii(48, 'APP-NAME'), 'warden'),
       hostname: sink.optional('hostname', printableAscii(255, 'HOSTNAME'), hostname()),
