@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { loadConfig, type WardenConfig } from '../config/index.js';
 
 /** `--config`, else `$WARDEN_CONFIG`, else `./warden.yaml`. */
 export function resolveConfigPath(option: string | undefined): string {
@@ -11,4 +12,16 @@ export function resolveConfigPath(option: string | undefined): string {
     );
   }
   return absolute;
+}
+
+/**
+ * The whole configuration, valid, for commands that send nothing and open no target (`sinks`,
+ * `retention run`): they need none of its secrets, so a `${VAR}` not set in this shell reads as
+ * a placeholder rather than failing.
+ */
+export function loadConfigWithoutSecrets(configPath: string): Promise<WardenConfig> {
+  const env = new Proxy(process.env, {
+    get: (variables, name: string) => variables[name] ?? `(${name} not set)`,
+  });
+  return loadConfig(configPath, env);
 }

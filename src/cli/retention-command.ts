@@ -7,15 +7,14 @@ import {
   type Journal,
   type RetentionReport,
 } from '../audit/index.js';
-import { loadConfig } from '../config/index.js';
 import type { Store } from '../store/index.js';
-import { resolveConfigPath } from './config-path.js';
+import { loadConfigWithoutSecrets, resolveConfigPath } from './config-path.js';
 import { withLocalStore } from './local-store.js';
 import { print, type CommonOptions } from './options.js';
 
 export async function runRetention(options: CommonOptions & { dryRun?: boolean }): Promise<number> {
   const configPath = resolveConfigPath(options.config);
-  const { retention } = await loadConfig(configPath);
+  const { retention } = await loadConfigWithoutSecrets(configPath);
   if (retention.events === null && Object.keys(retention.types).length === 0) {
     process.stderr.write(
       `warden: no retention in ${configPath} (retention.events, retention.types): events are kept forever\n`,

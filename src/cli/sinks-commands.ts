@@ -1,26 +1,18 @@
 // `warden sinks …`: each sink's state, its dead letters, re-drives and replays, on the configured
 // store. A running gateway picks re-drives and replays up within a second.
-import { loadConfig } from '../config/index.js';
 import { createSinkAdmin, type SinkAdmin } from '../export/index.js';
 import { openStore } from '../store/index.js';
-import { resolveConfigPath } from './config-path.js';
+import { loadConfigWithoutSecrets, resolveConfigPath } from './config-path.js';
 import { renderDeadLetters, renderSinkStatuses } from './format.js';
 import { journalFile } from './local-store.js';
 import { isoTime, positiveInteger, print, type CommonOptions } from './options.js';
 
-/**
- * The sinks are read from the whole config, which must be valid. These commands send nothing, so
- * they need none of its secrets: a `${VAR}` not set in this shell reads as a placeholder.
- */
 async function withSinkAdmin<T>(
   configOption: string | undefined,
   work: (admin: SinkAdmin) => Promise<T>,
 ): Promise<T> {
   const configPath = resolveConfigPath(configOption);
-  const env = new Proxy(process.env, {
-    get: (variables, name: string) => variables[name] ?? `(${name} not set)`,
-  });
-  const config = await loadConfig(configPath, env);
+  const config = await loadConfigWithoutSecrets(configPath);
   journalFile(config.store, configPath);
   const store = await openStore(config.store);
   try {
