@@ -84,10 +84,25 @@ export class SinkDelivery {
   }
 
   start(): void {
-    this.#loop ??= this.#run().catch((error: unknown) => {
-      // A bug or a store that cannot be read: say so loudly; the sink shows its last state.
-      this.#options.logger.error({ sink: this.name, err: error }, 'sink delivery stopped');
-    });
+    this.#loop ??= this.#supervise();
+  }
+
+  /**
+   * Runs the loop, and runs it again after an error of its own (a store that cannot be read for a
+   * while, say): a sink is never switched off by a failure, it is shown failing and retried.
+   */
+  async #supervise(): Promise<void> {
+    while (!this.#stopping.signal.aborted) {
+      try {
+        await this.#run();
+      } catch (error) {
+        const reason = `delivery failed: ${(error as Error).message}`;
+        this.#options.logger.error({ sink: this.name, err: error }, `sink ${this.name}: ${reason}`);
+        await this.#failed(reason).catch(() => undefined);
+        await this.#sleep(this.#pauseMs);
+        this.#pauseMs = 0;
+      }
+    }
   }
 
   /**
