@@ -81,7 +81,7 @@ export abstract class HttpReceiver<Accepted> {
   readonly faults = new Faults();
   private readonly server: Server;
   private readonly delays = new Set<NodeJS.Timeout>();
-  private port = 0;
+  #port = 0;
 
   protected constructor(private readonly tls: CertificateFiles | null) {
     const handler = (request: IncomingMessage, response: ServerResponse) => {
@@ -97,18 +97,23 @@ export abstract class HttpReceiver<Accepted> {
       : createHttpServer(handler);
   }
 
-  async start(): Promise<this> {
+  /** Listens on `port` of 127.0.0.1; 0 picks a free one. */
+  async start(port = 0): Promise<this> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => resolve());
+      this.server.listen(port, '127.0.0.1', () => resolve());
     });
-    this.port = (this.server.address() as AddressInfo).port;
+    this.#port = (this.server.address() as AddressInfo).port;
     return this;
+  }
+
+  get port(): number {
+    return this.#port;
   }
 
   /** The server's origin, `http(s)://127.0.0.1:<port>`. */
   get url(): string {
-    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.#port}`;
   }
 
   async close(): Promise<void> {

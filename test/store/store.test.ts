@@ -79,6 +79,8 @@ describe('openStore', () => {
     expect(migrations.rows.map((row) => row.name)).toEqual([
       '0001_events',
       '0002_events_indexes_for_readers',
+      '0003_export',
+      '0004_retention',
     ]);
     expect(await again.db.selectFrom('events').select('seq').execute()).toEqual([{ seq: 1 }]);
     const indexes = await sql<{ name: string }>`

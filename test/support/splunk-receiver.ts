@@ -3,7 +3,11 @@
 // with Splunk's codes, and indexer acknowledgement (a channel per client, `ackId` per request,
 // POST /services/collector/ack). A rejected request takes none of its events.
 import type { CertificateFiles } from '../../src/sandbox/postgres.js';
-import { HttpReceiver, type ReceivedRequest, type ReceiverAnswer } from '../../src/sandbox/http-receiver.js';
+import {
+  HttpReceiver,
+  type ReceivedRequest,
+  type ReceiverAnswer,
+} from '../../src/sandbox/http-receiver.js';
 
 export type SplunkEnvelope = Record<string, unknown>;
 

@@ -1,9 +1,13 @@
-// A webhook endpoint for tests: a real HTTP server on loopback that verifies Standard Webhooks
-// signatures with the `standardwebhooks` package (as a receiver would), records every delivery,
-// and answers as a test tells it to.
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// A webhook endpoint for tests: a real HTTP server on loopback (src/sandbox/http-receiver.ts) that
+// verifies Standard Webhooks signatures with the `standardwebhooks` package, as a receiver would,
+// records every delivery it accepts, and answers as a test tells it to.
+import type { IncomingHttpHeaders } from 'node:http';
 import { Webhook } from 'standardwebhooks';
+import {
+  HttpReceiver,
+  type ReceivedRequest,
+  type ReceiverAnswer,
+} from '../../src/sandbox/http-receiver.js';
 
 export interface WebhookDelivery {
   headers: IncomingHttpHeaders;
@@ -23,61 +27,29 @@ export interface WebhookAnswer {
 /** Decides the answer to one request; null answers 200 and records the delivery. */
 export type Responder = (delivery: WebhookDelivery) => WebhookAnswer | null;
 
-export class WebhookReceiver {
-  /** Accepted deliveries (answered 2xx), in order. */
-  readonly accepted: WebhookDelivery[] = [];
-  /** Every request, whatever it was answered. */
-  readonly requests: WebhookDelivery[] = [];
+export class WebhookReceiver extends HttpReceiver<WebhookDelivery> {
+  readonly #verifier: Webhook | null;
   #responders: Responder[] = [];
   #always: Responder | null = null;
   #waiters = new Set<() => void>();
 
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
-
-  static async start(secret: string | null = null, port = 0): Promise<WebhookReceiver> {
-    const verifier = secret ? new Webhook(secret) : null;
-    let receiver!: WebhookReceiver;
-    const server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const parsed = JSON.parse(body) as
-          WebhookDelivery['events'][number] | WebhookDelivery['events'];
-        let signatureValid: boolean | null = null;
-        if (verifier) {
-          try {
-            verifier.verify(body, request.headers as Record<string, string>);
-            signatureValid = true;
-          } catch {
-            signatureValid = false;
-          }
-        }
-        const delivery: WebhookDelivery = {
-          headers: request.headers,
-          body,
-          events: Array.isArray(parsed) ? parsed : [parsed],
-          signatureValid,
-        };
-        receiver.requests.push(delivery);
-        const answer = receiver.#answer(delivery);
-        if (answer.status >= 200 && answer.status < 300) receiver.accepted.push(delivery);
-        response.writeHead(answer.status, answer.headers ?? {});
-        response.end(answer.body ?? '');
-        for (const wake of receiver.#waiters) wake();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    const address = server.address() as AddressInfo;
-    receiver = new WebhookReceiver(server, `http://127.0.0.1:${address.port}/hook`);
-    return receiver;
+  private constructor(secret: string | null) {
+    super(null);
+    this.#verifier = secret ? new Webhook(secret) : null;
   }
 
-  get port(): number {
-    return (this.server.address() as AddressInfo).port;
+  static start(secret: string | null = null, port = 0): Promise<WebhookReceiver> {
+    return new WebhookReceiver(secret).start(port);
+  }
+
+  /** The endpoint a sink's `url` is set to. */
+  override get url(): string {
+    return `${super.url}/hook`;
+  }
+
+  /** Accepted deliveries (answered 2xx), in order. */
+  get accepted(): WebhookDelivery[] {
+    return this.received;
   }
 
   /** The next requests are answered by these, one each, in order. */
@@ -92,7 +64,7 @@ export class WebhookReceiver {
 
   /** The seqs of accepted events, in the order they arrived. */
   acceptedSeqs(): number[] {
-    return this.accepted.flatMap((delivery) => delivery.events.map((event) => event.seq));
+    return this.received.flatMap((delivery) => delivery.events.map((event) => event.seq));
   }
 
   /** Resolves once `predicate` holds over the receiver, checking after each request. */
@@ -116,13 +88,36 @@ export class WebhookReceiver {
     });
   }
 
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  protected answer(request: ReceivedRequest): ReceiverAnswer {
+    const body = request.raw.toString('utf8');
+    const parsed = JSON.parse(body) as
+      WebhookDelivery['events'][number] | WebhookDelivery['events'];
+    const delivery: WebhookDelivery = {
+      headers: request.headers,
+      body,
+      events: Array.isArray(parsed) ? parsed : [parsed],
+      signatureValid: this.#signatureValid(body, request.headers),
+    };
+    const responder = this.#responders.shift() ?? this.#always;
+    const answer = responder?.(delivery) ?? { status: 200 };
+    if (answer.status >= 200 && answer.status < 300) this.received.push(delivery);
+    queueMicrotask(() => {
+      for (const wake of this.#waiters) wake();
+    });
+    return { status: answer.status, headers: answer.headers, body: answer.body ?? '' };
   }
 
-  #answer(delivery: WebhookDelivery): WebhookAnswer {
-    const responder = this.#responders.shift() ?? this.#always;
-    return responder?.(delivery) ?? { status: 200 };
+  protected errorAnswer(status: number): ReceiverAnswer {
+    return { status, body: '' };
+  }
+
+  #signatureValid(body: string, headers: IncomingHttpHeaders): boolean | null {
+    if (!this.#verifier) return null;
+    try {
+      this.#verifier.verify(body, headers as Record<string, string>);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
