@@ -6,34 +6,10 @@ import {
   renderVerifyResult,
 } from './format.js';
 import { withLocalStore } from './local-store.js';
-
-interface Common {
-  config?: string;
-  json?: boolean;
-}
-
-function print(json: boolean | undefined, value: unknown, readable: () => string): void {
-  process.stdout.write(`${json ? JSON.stringify(value, null, 2) : readable()}\n`);
-}
-
-function positiveInteger(name: string, value: string | undefined, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new Error(`--${name}: expected an integer 1-${max}, got "${value}"`);
-  }
-  return n;
-}
-
-function isoTime(name: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (Number.isNaN(Date.parse(value)))
-    throw new Error(`--${name}: expected an ISO 8601 time, got "${value}"`);
-  return new Date(value).toISOString();
-}
+import { isoTime, positiveInteger, print, type CommonOptions } from './options.js';
 
 export async function listSessions(
-  options: Common & {
+  options: CommonOptions & {
     identity?: string;
     connection?: string;
     since?: string;
@@ -63,7 +39,7 @@ export async function listSessions(
 
 export async function showSession(
   id: string,
-  options: Common & { limit?: string; cursor?: string },
+  options: CommonOptions & { limit?: string; cursor?: string },
 ): Promise<number> {
   const filter = { limit: positiveInteger('limit', options.limit, 1000), cursor: options.cursor };
   const detail = await withLocalStore(options.config, (_store, reader) =>
@@ -82,7 +58,7 @@ export async function showSession(
 }
 
 export async function listEvents(
-  options: Common & {
+  options: CommonOptions & {
     type?: string;
     since?: string;
     until?: string;
@@ -121,7 +97,7 @@ function parseAnchor(value: string | undefined): { seq: number; hash: string } |
   return { seq: Number(match[1]), hash: match[2]! };
 }
 
-export async function verify(options: Common & { anchor?: string }): Promise<number> {
+export async function verify(options: CommonOptions & { anchor?: string }): Promise<number> {
   const anchor = parseAnchor(options.anchor);
   const result = await withLocalStore(options.config, (store) => verifyJournal(store, { anchor }));
   print(options.json, result, () => renderVerifyResult(result));
