@@ -299,6 +299,8 @@ SELECT * FROM missing_table;
       delivered: datadog.received.length,
       deadLetters: 0,
     });
+    const health = (await (await fetch(`${apiUrl}/healthz`)).json()) as Record<string, unknown>;
+    expect(health).toMatchObject({ status: 'ok', sinks: { datadog: { state: 'ok' } } });
     const list = await cli('sinks', 'list');
     expect(list.stdout).toMatch(/datadog\s.*ok/);
     expect(serverOutput).not.toContain('dd-key-never-logged');
