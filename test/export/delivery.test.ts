@@ -12,6 +12,7 @@ import {
 import { silentLogger } from '../../src/log/index.js';
 import { freePort } from '../../src/sandbox/free-port.js';
 import { openTempStore, sessionDrafts, type TempStore } from '../audit/fixtures.js';
+import { eventually } from '../support/eventually.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -111,14 +112,6 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
-async function eventually(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1500; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('delivery to a webhook', () => {
   it('sends every event in journal order, signed, with the event id as webhook-id', async () => {
     const hook = await receiver();
@@ -155,10 +148,7 @@ describe('delivery to a webhook', () => {
     );
     await w.append(10);
     w.start();
-    await eventually(
-      async () => (await w.admin.list())[0]?.cursor === 10,
-      'the cursor to reach 10',
-    );
+    await eventually(async () => (await w.admin.list())[0]?.cursor === 10);
     expect(hook.acceptedSeqs()).toEqual([2, 4, 6, 8, 10]);
     expect(hook.accepted.every((delivery) => delivery.events[0]?.type === 'db.query')).toBe(true);
   });
@@ -168,10 +158,7 @@ describe('delivery to a webhook', () => {
     const w = await world(webhookSink(`http://127.0.0.1:${port}/hook`));
     await w.append(8);
     const exporter = w.start();
-    await eventually(
-      () => exporter.health()[0]?.degradedSince != null,
-      'the sink to be shown degraded',
-    );
+    await eventually(() => exporter.health()[0]?.degradedSince != null);
     expect(exporter.health()[0]?.lastError).toMatch(/ECONNREFUSED/);
     const [degraded] = await w.admin.list();
     expect(degraded).toMatchObject({ state: 'degraded', cursor: 0, lag: 8 });
@@ -184,7 +171,7 @@ describe('delivery to a webhook', () => {
     await w.append(4);
     await hook.waitUntil(() => hook.accepted.length === 12);
     expect(hook.acceptedSeqs()).toEqual(range(1, 12));
-    await eventually(() => exporter.health()[0]?.degradedSince === null, 'the sink to recover');
+    await eventually(() => exporter.health()[0]?.degradedSince === null);
     const [recovered] = await w.admin.list();
     expect(recovered).toMatchObject({
       state: 'ok',
@@ -221,10 +208,7 @@ describe('delivery to a webhook', () => {
     hook.answerAlways(null);
     expect(await w.admin.redrive('hook')).toBe(1);
     await hook.waitUntil(() => hook.acceptedSeqs().includes(poison));
-    await eventually(
-      async () => (await w.admin.list())[0]?.deadLetters === 0,
-      'the dead letter to go',
-    );
+    await eventually(async () => (await w.admin.list())[0]?.deadLetters === 0);
     expect(hook.acceptedSeqs().filter((seq) => seq === poison)).toHaveLength(1);
   });
 
@@ -248,10 +232,7 @@ describe('delivery to a webhook', () => {
     hook.answerAlways(() => ({ status: 401, body: 'bad key' }));
     await w.append(3);
     const exporter = w.start();
-    await eventually(
-      async () => (await w.admin.list())[0]?.cursor === 3,
-      'the cursor past all three',
-    );
+    await eventually(async () => (await w.admin.list())[0]?.cursor === 3);
     expect((await w.admin.list())[0]).toMatchObject({ deadLetters: 3, state: 'degraded' });
     expect(exporter.health()[0]?.lastError).toBe(
       'webhook 127.0.0.1:' + hook.port + ' answered 401: bad key',
@@ -284,10 +265,7 @@ describe('delivery to a webhook', () => {
     expect(replay).toMatchObject({ fromSeq: 3, untilSeq: 6, cursor: 2, state: 'pending' });
     await hook.waitUntil(() => hook.accepted.length === 14);
     expect(hook.acceptedSeqs().slice(10)).toEqual([3, 4, 5, 6]);
-    await eventually(
-      async () => (await w.admin.list())[0]?.replays[0]?.state === 'done',
-      'the replay to finish',
-    );
+    await eventually(async () => (await w.admin.list())[0]?.replays[0]?.state === 'done');
     expect((await w.admin.list())[0]).toMatchObject({ cursor: 10, delivered: 10 });
   });
 
@@ -297,7 +275,7 @@ describe('delivery to a webhook', () => {
     const w = await world(sink);
     await w.append(5);
     w.start();
-    await eventually(async () => (await w.admin.list())[0]?.cursor === 5, 'the cursor at 5');
+    await eventually(async () => (await w.admin.list())[0]?.cursor === 5);
     await w.append(2);
     await hook.waitUntil(() => hook.accepted.length === 2);
     expect(hook.acceptedSeqs()).toEqual([6, 7]);

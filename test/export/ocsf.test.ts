@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../../src/audit/index.js';
 import { toOcsf } from '../../src/export/ocsf.js';
+import { auditEvent as event } from '../support/audit-event.js';
 
 const session = {
   actor: {
@@ -16,26 +16,6 @@ const session = {
   sessionId: '01936f6d-0000-7000-8000-000000000001',
   authorization: { group: 'agents-db', rule: 'pg-prod.allow[0]' },
 };
-
-function event(fields: Partial<AuditEvent> & { type: string }): AuditEvent {
-  return {
-    id: '01936f6e-0000-7000-8000-000000000042',
-    seq: 1042,
-    time: '2026-11-21T09:12:15.123Z',
-    actor: null,
-    source: null,
-    connection: null,
-    sessionId: null,
-    authorization: null,
-    request: null,
-    response: null,
-    outcome: null,
-    raw: null,
-    prevHash: 'a'.repeat(64),
-    hash: 'b'.repeat(64),
-    ...fields,
-  };
-}
 
 describe('toOcsf', () => {
   it('maps a completed statement to Datastore Activity: Query, with the query and its counts', () => {

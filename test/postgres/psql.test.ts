@@ -1,7 +1,8 @@
 // psql through Warden behaves like psql straight to the database.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { testCertificate, type TestCertificate } from '../support/tls.js';
-import { eventually, startHarness, startPsql, type Harness } from './harness.js';
+import { startHarness, startPsql, type Harness } from './harness.js';
+import { eventually } from '../support/eventually.js';
 
 let harness: Harness;
 let certificate: TestCertificate;

@@ -2,8 +2,10 @@
 // these are the ways a hostile client could make it say something else.
 import { serialize } from 'pg-protocol';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connectionName, eventually, startHarness, type Harness } from './harness.js';
-import { openSession } from './raw-client.js';
+import { connectionName, startHarness, type Harness } from './harness.js';
+import { eventually } from '../support/eventually.js';
+import type { AuditEvent } from '../../src/audit/index.js';
+import { openSession, type RawConnection } from './raw-client.js';
 
 let h: Harness;
 
@@ -37,6 +39,25 @@ beforeEach(async () => {
   await onTarget('DELETE FROM integrity');
 });
 
+/** The first event recorded after the first `before` events that matches, once it is there. */
+function recordedAfter(
+  before: number,
+  matches: (event: AuditEvent) => boolean,
+): Promise<AuditEvent> {
+  return eventually(async () => h.journal.events.slice(before).find(matches));
+}
+
+/** A statement's result event (`db.query`) with this text. */
+function resultOf(command: string): (event: AuditEvent) => boolean {
+  return (event) => event.type === 'db.query' && event.request?.command === command;
+}
+
+/** Parses a named statement in a batch of its own and waits until the target has answered. */
+async function prepareNamed(client: RawConnection, name: string, text: string): Promise<void> {
+  client.write(Buffer.concat([serialize.parse({ name, text }), serialize.sync()]));
+  await client.until('readyForQuery');
+}
+
 async function rowsInTarget(): Promise<number[]> {
   const result = await onTarget('SELECT id FROM integrity ORDER BY id');
   return result.rows.map((row: { id: number }) => row.id);
@@ -46,18 +67,9 @@ describe('the record says what ran', () => {
   it('a prepared statement name reused after a refused Parse keeps the statement that exists', async () => {
     await onTarget('INSERT INTO integrity VALUES (1), (2), (3)');
     const client = await openSession(h.listener.address.port, h.tokens.agent, connectionName);
-    client.write(
-      Buffer.concat([
-        serialize.parse({ name: 's1', text: 'DELETE FROM integrity' }),
-        serialize.sync(),
-      ]),
-    );
-    await client.until('readyForQuery');
+    await prepareNamed(client, 's1', 'DELETE FROM integrity');
     // The target refuses this Parse (42P05: s1 exists), so s1 is still the DELETE.
-    client.write(
-      Buffer.concat([serialize.parse({ name: 's1', text: 'SELECT 1' }), serialize.sync()]),
-    );
-    await client.until('readyForQuery');
+    await prepareNamed(client, 's1', 'SELECT 1');
     client.write(
       Buffer.concat([serialize.bind({ statement: 's1' }), serialize.execute(), serialize.sync()]),
     );
@@ -105,15 +117,7 @@ describe('the record says what ran', () => {
     await client.waitClosed();
 
     await eventually(async () => (await rowsInTarget()).includes(7));
-    const recorded = await eventually(async () =>
-      h.journal.events
-        .slice(before)
-        .find(
-          (event) =>
-            event.type === 'db.query' &&
-            event.request?.command === 'INSERT INTO integrity VALUES (7)',
-        ),
-    );
+    const recorded = await recordedAfter(before, resultOf('INSERT INTO integrity VALUES (7)'));
     expect(recorded.outcome?.result).toBe('success');
     expect(recorded.response?.rows).toBe(1);
   });
@@ -122,13 +126,7 @@ describe('the record says what ran', () => {
     await onTarget('INSERT INTO integrity VALUES (1), (2)');
     const before = h.journal.events.length;
     const client = await openSession(h.listener.address.port, h.tokens.agent, connectionName);
-    client.write(
-      Buffer.concat([
-        serialize.parse({ name: 's2', text: 'DELETE FROM integrity' }),
-        serialize.sync(),
-      ]),
-    );
-    await client.until('readyForQuery');
+    await prepareNamed(client, 's2', 'DELETE FROM integrity');
     // One write: the refused Parse and a Bind/Execute after its Sync, before it is answered.
     client.write(
       Buffer.concat([
@@ -144,10 +142,9 @@ describe('the record says what ran', () => {
     client.end();
 
     expect(await rowsInTarget()).toEqual([]);
-    const recorded = await eventually(async () =>
-      h.journal.events
-        .slice(before)
-        .find((event) => event.type === 'db.query' && event.request?.protocol === 'extended'),
+    const recorded = await recordedAfter(
+      before,
+      (event) => event.type === 'db.query' && event.request?.protocol === 'extended',
     );
     expect(recorded.request?.command).not.toBe('SELECT 1');
     expect(recorded.request?.command).toContain('"s2"');
@@ -187,15 +184,7 @@ describe('the record says what ran', () => {
     client.end();
 
     expect(await rowsInTarget()).toEqual([]);
-    const completed = await eventually(async () =>
-      h.journal.events
-        .slice(before)
-        .find(
-          (event) =>
-            event.type === 'db.query' &&
-            event.request?.command === 'INSERT INTO integrity VALUES (2)',
-        ),
-    );
+    const completed = await recordedAfter(before, resultOf('INSERT INTO integrity VALUES (2)'));
     expect(completed.outcome?.result).toBe('failure');
     expect(completed.outcome?.error?.message).toMatch(/^not run/);
     const starts = h.journal.events
@@ -229,15 +218,7 @@ describe('the record says what ran', () => {
     client.end();
 
     expect(await rowsInTarget()).toEqual([5]);
-    await eventually(async () =>
-      h.journal.events
-        .slice(before)
-        .some(
-          (event) =>
-            event.type === 'db.query' &&
-            event.request?.command === 'INSERT INTO integrity VALUES ($1)',
-        ),
-    );
+    await recordedAfter(before, resultOf('INSERT INTO integrity VALUES ($1)'));
     const starts = h.journal.events
       .slice(before)
       .filter((event) => event.type === 'db.query.start');
@@ -248,10 +229,7 @@ describe('the record says what ran', () => {
     await onTarget('INSERT INTO integrity VALUES (1)');
     const before = h.journal.events.length;
     const client = await openSession(h.listener.address.port, h.tokens.agent, connectionName);
-    client.write(
-      Buffer.concat([serialize.parse({ name: 's3', text: 'SELECT 1' }), serialize.sync()]),
-    );
-    await client.until('readyForQuery');
+    await prepareNamed(client, 's3', 'SELECT 1');
     client.write(serialize.query('DEALLOCATE s3; PREPARE s3 AS DELETE FROM integrity'));
     await client.until('readyForQuery');
     client.write(
@@ -261,15 +239,12 @@ describe('the record says what ran', () => {
     client.end();
 
     expect(await rowsInTarget()).toEqual([]);
-    const recorded = await eventually(async () =>
-      h.journal.events
-        .slice(before)
-        .find(
-          (event) =>
-            event.type === 'db.query' &&
-            event.request?.protocol === 'extended' &&
-            event.request?.command !== 'SELECT 1',
-        ),
+    const recorded = await recordedAfter(
+      before,
+      (event) =>
+        event.type === 'db.query' &&
+        event.request?.protocol === 'extended' &&
+        event.request?.command !== 'SELECT 1',
     );
     expect(recorded.request?.command).toContain('"s3"');
     expect(recorded.response?.rows).toBe(1);

@@ -2,7 +2,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { verifyJournal } from '../../src/audit/index.js';
-import { eventually, startHarness, type Harness } from './harness.js';
+import { startHarness, type Harness } from './harness.js';
+import { eventually } from '../support/eventually.js';
 import { RawConnection } from './raw-client.js';
 
 let harness: Harness;

@@ -1,6 +1,7 @@
 // Records and entries as the delivery engine hands them to a sink, built from real-looking
 // AuditEvents, so that sink tests call encode + deliver without the engine.
 import type { AuditEvent } from '../../src/audit/index.js';
+import { auditEvent } from './audit-event.js';
 import type { SinkCommon } from '../../src/config/index.js';
 import { exportRecord } from '../../src/export/payload.js';
 import type { Entry, ExportRecord, Sink } from '../../src/export/sink.js';
@@ -12,7 +13,7 @@ export function recentTime(): string {
 
 /** billing-agent's `DELETE` on pg-prod (3 rows), event `seq` of its session. */
 export function deleteQuery(seq: number, overrides: Partial<AuditEvent> = {}): AuditEvent {
-  return {
+  return auditEvent({
     id: `01936f6e-0000-7000-8000-${String(seq).padStart(12, '0')}`,
     seq,
     time: recentTime(),
@@ -37,11 +38,8 @@ export function deleteQuery(seq: number, overrides: Partial<AuditEvent> = {}): A
     },
     response: { rows: 3, bytes: 11, sample: 'DELETE 3', truncated: false },
     outcome: { result: 'success', error: null, durationMs: 0.8 },
-    raw: null,
-    prevHash: 'a'.repeat(64),
-    hash: 'b'.repeat(64),
     ...overrides,
-  };
+  });
 }
 
 /** The `native` format: the payload is the AuditEvent itself. */
