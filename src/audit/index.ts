@@ -12,7 +12,8 @@ export {
   type JournalOptions,
   type JournalStatus,
 } from './journal.js';
-export { seqAtTime } from './seq-at-time.js';
+export { lastSeq, seqAtTime } from './seq-at-time.js';
+export { timeFilter } from './query-input.js';
 export { createAuditReader, type AuditReader, type AuditReaderOptions } from './reader.js';
 export { eventCursor, type EventFilter, type EventPage } from './events-query.js';
 export type { SessionDetail, SessionEventsFilter, SessionFilter, SessionPage } from './sessions.js';

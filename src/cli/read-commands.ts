@@ -1,4 +1,4 @@
-import { AuditQueryError, verifyJournal } from '../audit/index.js';
+import { AuditQueryError, verifyJournal, type EventFilter } from '../audit/index.js';
 import {
   renderEvents,
   renderSessionDetail,
@@ -58,18 +58,8 @@ export async function showSession(
 }
 
 export async function listEvents(
-  options: CommonOptions & {
-    type?: string;
-    since?: string;
-    until?: string;
-    actor?: string;
-    group?: string;
-    connection?: string;
-    result?: string;
-    q?: string;
-    after?: string;
-    limit?: string;
-  },
+  // The CLI's options are the reader's filters, as text.
+  options: CommonOptions & Omit<EventFilter, 'limit'> & { limit?: string },
 ): Promise<number> {
   const { config, json, limit, ...filters } = options;
   const filter = { ...filters, limit: positiveInteger('limit', limit, 1000) ?? 100 };

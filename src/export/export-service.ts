@@ -1,11 +1,11 @@
 // The delivery engine: one SinkDelivery per configured sink, all reading the one journal. It runs
 // on the gateway's event loop: a sink spends most of its time waiting for its destination, and
 // its store reads are short pages by primary key.
-import { seqAtTime } from '../audit/index.js';
+import { lastSeq, seqAtTime } from '../audit/index.js';
 import type { SinkConfig, SinkStart } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Store } from '../store/index.js';
-import { JournalWindow, lastSeq } from './journal-pages.js';
+import { JournalWindow } from './journal-pages.js';
 import { SinkDelivery, type SinkHealth } from './sink-delivery.js';
 import { SinkStateStore } from './sink-state-store.js';
 import type { Sink } from './sink.js';

@@ -5,7 +5,6 @@ export { startExport, type ExportOptions, type ExportService } from './export-se
 export type { SinkHealth } from './sink-delivery.js';
 export {
   createSinkAdmin,
-  ReplayRangeError,
   UnknownSinkError,
   type DeadLetter,
   type ReplayRange,

@@ -93,14 +93,3 @@ export function rowsAt(db: Kysely<Database>, seqs: readonly number[]): Promise<J
     .where('seq', 'in', [...seqs])
     .execute();
 }
-
-/** The last seq in the table; 0 when it is empty. */
-export async function lastSeq(db: Kysely<Database>): Promise<number> {
-  const row = await db
-    .selectFrom('events')
-    .select('seq')
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row?.seq ?? 0;
-}

@@ -1,10 +1,9 @@
 // What an operator sees and does with sinks, through the API or the CLI: each sink's state, its
 // dead letters, re-drives and replays. The delivery loops (sink-delivery.ts) pick requests up from
 // the store, so the CLI works against a running gateway's store as the API does.
-import { seqAtTime } from '../audit/index.js';
+import { AuditQueryError, lastSeq, seqAtTime, timeFilter } from '../audit/index.js';
 import type { SinkConfig } from '../config/index.js';
 import type { Store } from '../store/index.js';
-import { lastSeq } from './journal-pages.js';
 import { SinkStateStore, type DeadLetterRow, type ReplayRow } from './sink-state-store.js';
 
 export interface ReplayStatus {
@@ -63,8 +62,6 @@ export class UnknownSinkError extends Error {
     super(`no sink named "${sink}"; configured: ${configured.join(', ') || 'none'}`);
   }
 }
-
-export class ReplayRangeError extends Error {}
 
 export interface SinkAdmin {
   list(): Promise<SinkStatus[]>;
@@ -138,38 +135,28 @@ export function createSinkAdmin(
 
 async function rangeStart(store: Store, range: ReplayRange): Promise<number> {
   if ((range.since === undefined) === (range.fromSeq === undefined)) {
-    throw new ReplayRangeError('give one of since (a time) or fromSeq (a seq)');
+    throw new AuditQueryError('since', 'give one of since (a time) or fromSeq (a seq)');
   }
-  if (range.fromSeq !== undefined) {
-    if (!Number.isInteger(range.fromSeq) || range.fromSeq < 1) {
-      throw new ReplayRangeError(`fromSeq: expected an integer ≥ 1, got ${range.fromSeq}`);
-    }
-    return range.fromSeq;
-  }
-  return seqAtTime(store.db, isoTime('since', range.since as string));
+  if (range.fromSeq !== undefined) return seqParameter('fromSeq', range.fromSeq);
+  return seqAtTime(store.db, timeFilter('since', range.since as string));
 }
 
 async function rangeEnd(store: Store, range: ReplayRange): Promise<number> {
   if (range.until !== undefined && range.untilSeq !== undefined) {
-    throw new ReplayRangeError('give at most one of until (a time) or untilSeq (a seq)');
+    throw new AuditQueryError('until', 'give at most one of until (a time) or untilSeq (a seq)');
   }
-  if (range.untilSeq !== undefined) {
-    if (!Number.isInteger(range.untilSeq) || range.untilSeq < 1) {
-      throw new ReplayRangeError(`untilSeq: expected an integer ≥ 1, got ${range.untilSeq}`);
-    }
-    return range.untilSeq;
+  if (range.untilSeq !== undefined) return seqParameter('untilSeq', range.untilSeq);
+  if (range.until !== undefined) {
+    return (await seqAtTime(store.db, timeFilter('until', range.until))) - 1;
   }
-  if (range.until !== undefined)
-    return (await seqAtTime(store.db, isoTime('until', range.until))) - 1;
   return lastSeq(store.db);
 }
 
-function isoTime(name: string, value: string): string {
-  const time = Date.parse(value);
-  if (!/^\d{4}-\d\d-\d\d/.test(value) || Number.isNaN(time)) {
-    throw new ReplayRangeError(`${name}: expected an ISO 8601 time, got "${value}"`);
+function seqParameter(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new AuditQueryError(name, `expected an integer ≥ 1, got ${value}`);
   }
-  return new Date(time).toISOString();
+  return value;
 }
 
 function replayStatus(row: ReplayRow): ReplayStatus {

@@ -23,6 +23,22 @@ import { openTempStore, queryDraft, withTableLocked, type TempStore } from './fi
 
 const canonicalize = createRequire(import.meta.url)('canonicalize') as (input: unknown) => string;
 
+/**
+ * Opens the store again, as a restarted gateway would, appends a third event and checks that it
+ * chains on from `second` and that the whole journal verifies.
+ */
+async function expectThirdEventChainsOn(
+  opened: TempStore,
+  second: AuditEvent | undefined,
+): Promise<void> {
+  const store = await opened.reopen();
+  const again = await openJournal(store);
+  const third = await again.append(queryDraft(3));
+  await again.close();
+  expect(third).toMatchObject({ seq: 3, prevHash: second?.hash });
+  expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 3, lastSeq: 3 });
+}
+
 function expectedHash(event: AuditEvent): string {
   const unhashed: Partial<AuditEvent> = { ...event };
   delete unhashed.hash;
@@ -317,12 +333,7 @@ describe('journal', () => {
     );
     expect(await verifyJournal(opened.store)).toMatchObject({ ok: true, events: 2, unindexed: 2 });
 
-    const store = await opened.reopen();
-    const again = await openJournal(store);
-    const third = await again.append(queryDraft(3));
-    await again.close();
-    expect(third).toMatchObject({ seq: 3, prevHash: second?.hash });
-    expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 3, lastSeq: 3 });
+    await expectThirdEventChainsOn(opened, second);
   });
 
   it('ignores a line a crash cut short, and continues after the last whole one', async () => {
@@ -333,12 +344,7 @@ describe('journal', () => {
     const [last] = listSegments(eventLogDirectory(opened.path)).slice(-1);
     appendFileSync(last!.path, '{"hash":"0123","actor":{"name":"half-writ');
 
-    const store = await opened.reopen();
-    const again = await openJournal(store);
-    const third = await again.append(queryDraft(3));
-    await again.close();
-    expect(third).toMatchObject({ seq: 3, prevHash: second?.hash });
-    expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 3, lastSeq: 3 });
+    await expectThirdEventChainsOn(opened, second);
   });
 
   it('removes the segments it has indexed', async () => {
@@ -367,13 +373,7 @@ describe('journal', () => {
     const [, second] = await journal.appendMany([queryDraft(1), queryDraft(2)]);
     await journal.close();
 
-    const store = await opened.reopen();
-    const again = await openJournal(store);
-    const third = await again.append(queryDraft(3));
-    await again.close();
-    expect(third.seq).toBe(3);
-    expect(third.prevHash).toBe(second?.hash);
-    expect(await verifyJournal(store)).toMatchObject({ ok: true, events: 3, lastSeq: 3 });
+    await expectThirdEventChainsOn(opened, second);
   });
 
   it('fails to open, saying why, when its event log cannot be opened', async () => {

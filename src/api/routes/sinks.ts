@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ReplayRangeError, UnknownSinkError, type SinkAdmin } from '../../export/index.js';
+import { UnknownSinkError, type SinkAdmin } from '../../export/index.js';
 import { sendError } from '../errors.js';
 import { setNextLink } from './pagination.js';
 
@@ -101,14 +101,12 @@ export function registerSinkRoutes(app: FastifyInstance, sinks: SinkAdmin): void
   );
 }
 
-/** The sink errors an operator can cause, as 404 and 400; anything else goes to the error handler. */
+/** An unknown sink is a 404; anything else (a malformed range: 400) goes to the error handler. */
 async function answer<T>(reply: FastifyReply, work: () => Promise<T>): Promise<T | FastifyReply> {
   try {
     return await work();
   } catch (error) {
     if (error instanceof UnknownSinkError) return sendError(reply, 404, 'not_found', error.message);
-    if (error instanceof ReplayRangeError)
-      return sendError(reply, 400, 'invalid_request', error.message);
     throw error;
   }
 }
