@@ -158,3 +158,13 @@ export function queryDraft(index: number): EventDraft {
     request: { command: `SELECT ${index}`, statementIndex: index },
   };
 }
+
+/** Runs `change` on its own connection to the journal file, as someone with file access would. */
+export function tamper(path: string, change: (db: BetterSqlite3.Database) => void): void {
+  const db = new BetterSqlite3(path);
+  try {
+    db.transaction(() => change(db))();
+  } finally {
+    db.close();
+  }
+}

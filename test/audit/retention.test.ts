@@ -16,7 +16,7 @@ import {
 } from '../../src/audit/index.js';
 import type { RetentionConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log/index.js';
-import { openTempStore, queryDraft, type TempStore } from './fixtures.js';
+import { openTempStore, queryDraft, tamper, type TempStore } from './fixtures.js';
 
 const DAY_MS = 86_400_000;
 
@@ -44,16 +44,6 @@ async function appendRecorded(journal: Journal, days: number, drafts: EventDraft
     return await journal.appendMany(drafts);
   } finally {
     vi.useRealTimers();
-  }
-}
-
-/** Runs `change` on its own connection to the journal file, as someone with file access would. */
-function tamper(path: string, change: (db: BetterSqlite3.Database) => void): void {
-  const db = new BetterSqlite3(path);
-  try {
-    db.transaction(() => change(db))();
-  } finally {
-    db.close();
   }
 }
 

@@ -12,17 +12,7 @@ import {
 } from '../../src/audit/index.js';
 import { eventLogDirectory, listSegments } from '../../src/audit/event-log-segments.js';
 import { eventRow } from '../../src/audit/event-row.js';
-import { openTempStore, queryDraft, withTableLocked, type TempStore } from './fixtures.js';
-
-/** Runs `change` on its own connection to the journal file, as someone with file access would. */
-function tamper(path: string, change: (db: BetterSqlite3.Database) => void): void {
-  const db = new BetterSqlite3(path);
-  try {
-    db.transaction(() => change(db))();
-  } finally {
-    db.close();
-  }
-}
+import { openTempStore, queryDraft, tamper, withTableLocked, type TempStore } from './fixtures.js';
 
 function storedEvent(db: BetterSqlite3.Database, seq: number): AuditEvent {
   const row = db.prepare('SELECT body FROM events WHERE seq = ?').get(seq) as { body: string };
