@@ -5,7 +5,7 @@ import {
   startRetentionSchedule,
   type Journal,
 } from '../audit/index.js';
-import type { SinkConfig, WardenConfig } from '../config/index.js';
+import type { WardenConfig } from '../config/index.js';
 import { createConnectionRegistry } from '../connections/index.js';
 import { createSinkAdmin, startExport, type ExportService } from '../export/index.js';
 import { createTokenVerifier } from '../identity/index.js';
@@ -20,8 +20,6 @@ export interface Gateway {
   postgres: PostgresListener | null;
   store: Store;
   journal: Journal;
-  /** The configured sinks, for their state (createSinkAdmin). */
-  sinks: readonly SinkConfig[];
   close(): Promise<void>;
 }
 
@@ -108,7 +106,7 @@ export async function startGateway(config: WardenConfig, logger: Logger): Promis
       logger: logger.child({ task: 'retention' }),
     });
     closers.push(() => retention.close());
-    return { api, postgres, store, journal, sinks: config.sinks, close };
+    return { api, postgres, store, journal, close };
   } catch (error) {
     await close();
     throw error;

@@ -10,7 +10,7 @@ import { startGateway, type Gateway } from '../../gateway/index.js';
 import { createLogger } from '../../log/index.js';
 import { freePort } from '../../sandbox/free-port.js';
 import { DatadogReceiver, type DatadogLog } from '../../sandbox/datadog-receiver.js';
-import { createSinkAdmin, type SinkStatus } from '../../export/index.js';
+import type { SinkStatus } from '../../export/index.js';
 import { renderSessionDetail, renderVerifyResult } from '../format.js';
 import {
   demoAudience,
@@ -147,19 +147,19 @@ async function apiGet<T>(
   return { status: response.status, body: (await response.json()) as T };
 }
 
-/** The agent's logs at the Datadog stand-in, once the sink has caught up with the journal. */
-async function datadogLogs(
-  gateway: Gateway,
-  datadog: DatadogReceiver,
-  actor: string,
-): Promise<DatadogLog[]> {
-  await gateway.journal.indexed();
-  const admin = createSinkAdmin(gateway.store, gateway.sinks);
-  for (let wait = 0; wait < 100; wait++) {
-    const [sink] = await admin.list();
-    if (sink?.lag === 0) break;
+/**
+ * The sinks' state from the API, once every sink has caught up with the journal (the API counts
+ * every event committed before the request).
+ */
+async function caughtUpSinks(gateway: Gateway, token: string): Promise<SinkStatus[]> {
+  for (let wait = 0; ; wait++) {
+    const { body } = await apiGet<{ sinks: SinkStatus[] }>(gateway, '/api/v1/sinks', token);
+    if (wait === 100 || body.sinks.every((sink) => sink.lag === 0)) return body.sinks;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+function logsOf(datadog: DatadogReceiver, actor: string): DatadogLog[] {
   return datadog.received.filter((log) => (log.actor as { name?: string } | null)?.name === actor);
 }
 
@@ -285,7 +285,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     );
 
     say.next('The same events stream to Datadog (sinks: in warden.yaml), as Datadog receives them');
-    const logs = await datadogLogs(gateway, datadog, agent.name);
+    const sinks = await caughtUpSinks(gateway, auditorToken);
+    const logs = logsOf(datadog, agent.name);
     for (const log of logs) {
       const { ddsource, service, hostname, ddtags, status, timestamp, message, time } = log;
       say.detail(
@@ -295,8 +296,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     say.detail(
       `${logs.length} logs from ${agent.name} (each with the whole event: facet on @actor.name, @connection.name, @outcome.result)`,
     );
-    const sinks = await apiGet<{ sinks: SinkStatus[] }>(gateway, '/api/v1/sinks', auditorToken);
-    for (const sink of sinks.body.sinks) {
+    for (const sink of sinks) {
       say.detail(
         `GET /api/v1/sinks → ${sink.name}: ${sink.state}, cursor ${sink.cursor}, lag ${sink.lag}, delivered ${sink.delivered}, dead letters ${sink.deadLetters}`,
       );
