@@ -150,11 +150,17 @@ export class SinkDelivery {
     }
   }
 
+  /** Events per request: the sink's batch size, within what its destination takes in one. */
+  get #maxEvents(): number {
+    const { config, sink } = this.#options;
+    return Math.min(config.batch.maxEvents, sink.maxEventsPerRequest ?? Infinity);
+  }
+
   /** Reads the next batch after `afterSeq` (up to `untilSeq`); null when there is nothing new. */
   async #readBatch(afterSeq: number, untilSeq: number | null): Promise<Batch | null> {
-    const { config, journal, sink } = this.#options;
-    const { maxBytes } = config.batch;
-    const maxEvents = Math.min(config.batch.maxEvents, sink.maxEventsPerRequest ?? Infinity);
+    const { journal } = this.#options;
+    const { maxBytes } = this.#options.config.batch;
+    const maxEvents = this.#maxEvents;
     const pageSize = Math.min(1000, Math.max(100, maxEvents * 2));
     const entries: Entry[] = [];
     let bytes = 0;
@@ -329,7 +335,7 @@ export class SinkDelivery {
   /** Sends one batch of re-drive requests; true if there was one. */
   async #redriveStep(): Promise<boolean> {
     const { state, db } = this.#options;
-    const letters = await state.redriveRequested(this.name, this.#options.config.batch.maxEvents);
+    const letters = await state.redriveRequested(this.name, this.#maxEvents);
     if (letters.length === 0) return false;
     const rows = new Map(
       (
@@ -341,6 +347,7 @@ export class SinkDelivery {
     );
     const letterOfSeq = new Map(letters.map((letter) => [letter.seq, letter.id]));
     const entries: Entry[] = [];
+    let bytes = 0;
     for (const letter of letters) {
       const row = rows.get(letter.seq);
       if (row === undefined) {
@@ -352,9 +359,14 @@ export class SinkDelivery {
         continue;
       }
       const entry = await this.#encode({ ...row, event: JSON.parse(row.body) as AuditEvent });
-      if (entry === null)
+      if (entry === null) {
         await state.removeDeadLetters([letter.id]); // dead-lettered anew
-      else entries.push(entry);
+        continue;
+      }
+      // The rest stay asked for, and go in the next request.
+      if (entries.length > 0 && bytes + entry.bytes > this.#options.config.batch.maxBytes) break;
+      entries.push(entry);
+      bytes += entry.bytes;
     }
     const refusedAgain = new Set<number>();
     const refuse: Refuse = async (refused, status, reason) => {

@@ -212,6 +212,21 @@ describe('delivery to a webhook', () => {
     expect(hook.acceptedSeqs().filter((seq) => seq === poison)).toHaveLength(1);
   });
 
+  it('re-drives dead letters one per request in event mode, each once', async () => {
+    const hook = await receiver();
+    const w = await world(webhookSink(hook.url));
+    hook.answerAlways(() => ({ status: 422, body: 'not now' }));
+    await w.append(3);
+    w.start();
+    await eventually(async () => (await w.admin.list())[0]?.deadLetters === 3);
+    hook.answerAlways(null);
+    expect(await w.admin.redrive('hook')).toBe(3);
+    await hook.waitUntil(() => hook.accepted.length === 3);
+    await eventually(async () => (await w.admin.list())[0]?.deadLetters === 0);
+    expect(hook.acceptedSeqs()).toEqual([1, 2, 3]);
+    expect(hook.accepted.every((delivery) => delivery.events.length === 1)).toBe(true);
+  });
+
   it('splits a batch the destination finds too large (413) and sends the halves', async () => {
     const hook = await receiver();
     const w = await world(webhookSink(hook.url, 'mode: batch\nbatch: { maxEvents: 16 }'));
