@@ -8,7 +8,6 @@ import type { Store } from '../store/index.js';
 import { JournalWindow } from './journal-pages.js';
 import { SinkDelivery, type SinkHealth } from './sink-delivery.js';
 import { SinkStateStore } from './sink-state-store.js';
-import type { Sink } from './sink.js';
 import { createSink } from './sinks/index.js';
 
 export interface ExportOptions {
@@ -17,8 +16,6 @@ export interface ExportOptions {
   logger: Logger;
   /** How long a sink that has caught up waits before it looks again; default 200 ms. */
   pollIntervalMs?: number;
-  /** Builds each sink; tests pass their own. */
-  createSink?: (config: SinkConfig) => Sink;
 }
 
 export interface ExportService {
@@ -30,9 +27,8 @@ export interface ExportService {
 export function startExport(options: ExportOptions): ExportService {
   const state = new SinkStateStore(options.store.db);
   const journal = new JournalWindow(options.store.db);
-  const build = options.createSink ?? createSink;
   const running = options.sinks.map((config) => {
-    const sink = build(config);
+    const sink = createSink(config);
     const delivery = new SinkDelivery({
       config,
       sink,

@@ -22,6 +22,8 @@ import type { DeliveryOutcome, Entry, Sink } from './sink.js';
 const DEGRADED_AFTER_FAILURES = 3;
 /** Rows read to fill one batch at most: a sparse filter still moves its cursor in bounded steps. */
 const MAX_ROWS_SCANNED_PER_BATCH = 20_000;
+/** How long a stop waits for the answer to a request in flight. */
+const STOP_GRACE_MS = 10_000;
 /** Replay and re-drive requests are looked for this often. */
 const REQUEST_CHECK_INTERVAL_MS = 1000;
 
@@ -37,7 +39,6 @@ export interface SinkDeliveryOptions {
   startCursor: () => Promise<number>;
   /** The wait when the sink has caught up with the journal. */
   pollIntervalMs: number;
-  random?: () => number;
 }
 
 /** What the API's health shows of a sink without a store read. */
@@ -107,12 +108,12 @@ export class SinkDelivery {
 
   /**
    * Stops after the request in flight, if any, is answered: aborting it could deliver its events
-   * without the cursor knowing, and a stop must not cause duplicates. After `graceMs` it is
+   * without the cursor knowing, and a stop must not cause duplicates. After STOP_GRACE_MS it is
    * abandoned all the same.
    */
-  async stop(graceMs = 10_000): Promise<void> {
+  async stop(): Promise<void> {
     this.#stopping.abort();
-    const grace = setTimeout(() => this.#abandoning.abort(), graceMs);
+    const grace = setTimeout(() => this.#abandoning.abort(), STOP_GRACE_MS);
     try {
       await this.#loop;
     } finally {
@@ -318,7 +319,7 @@ export class SinkDelivery {
       );
     }
     await state.recordFailure(config.name, reason, this.#degradedSince);
-    this.#pauseMs = retryDelay(config.retry, this.#failures, retryAfterMs, this.#options.random);
+    this.#pauseMs = retryDelay(config.retry, this.#failures, retryAfterMs);
     logger.info({ sink: this.name, retryInMs: this.#pauseMs }, `sink ${this.name}: ${reason}`);
   }
 
