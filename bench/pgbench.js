@@ -1,6 +1,7 @@
 // pgbench select-only (-S, 8 clients, simple and prepared protocol) straight to PostgreSQL, through
-// PgBouncer in session mode, and through Warden with recording on — in one run, alternating the
-// order each round so drift on the machine does not favour one of them. Prints TPS and ratios.
+// PgBouncer in session mode, through a bare Node.js relay (node-relay.js: the ceiling of a proxy on
+// Node.js here) and through Warden with recording on — in one run, alternating the order each round
+// so drift on the machine does not favour one of them. Prints TPS and ratios.
 //
 //   npm run build && node bench/pgbench.js          (BENCH_SECONDS=10 BENCH_ROUNDS=3 by default;
 //                                                   BENCH_SYNCHRONOUS=full for the journal's full)
@@ -156,6 +157,15 @@ function startOidcProcess(clientId, clientSecret, group) {
   });
 }
 
+/** The bare Node.js relay (node-relay.js) to `target`, in a child process: its port and a stop. */
+function startNodeRelay(target) {
+  const child = fork(new URL('./node-relay.js', import.meta.url), [target.host, String(target.port)]);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('message', (port) => resolve({ port, stop: () => child.disconnect() }));
+  });
+}
+
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
@@ -207,6 +217,7 @@ connections:
 );
 const gateway = await startGateway(config, createLogger({ level: 'warn' }));
 const bouncer = await startPgBouncer(postgres, dir);
+const relay = await startNodeRelay(postgres);
 const token = oidc.token;
 
 const allTargets = [
@@ -220,6 +231,13 @@ const allTargets = [
   {
     name: 'pgbouncer',
     port: bouncer.port,
+    user: benchUser.name,
+    database: 'bench',
+    password: () => benchUser.password,
+  },
+  {
+    name: 'node-relay',
+    port: relay.port,
     user: benchUser.name,
     database: 'bench',
     password: () => benchUser.password,
@@ -260,18 +278,21 @@ try {
         }
         (results[`${mode} ${target.name}`] ??= []).push(tps);
         console.log(
-          `  round ${round + 1} ${mode.padEnd(8)} ${target.name.padEnd(9)} ${tps.toFixed(0)} tps`,
+          `  round ${round + 1} ${mode.padEnd(8)} ${target.name.padEnd(10)} ${tps.toFixed(0)} tps`,
         );
       }
     }
   }
   console.log('\nmedian TPS');
   for (const mode of ['simple', 'prepared']) {
-    if (targets.length < 3) break;
-    const [d, b, w] = ['direct', 'pgbouncer', 'warden'].map((t) => median(results[`${mode} ${t}`]));
+    if (targets.length < allTargets.length) break;
+    const [d, b, r, w] = ['direct', 'pgbouncer', 'node-relay', 'warden'].map((t) =>
+      median(results[`${mode} ${t}`]),
+    );
     console.log(
-      `  ${mode.padEnd(8)} direct ${d.toFixed(0)}  pgbouncer ${b.toFixed(0)}  warden ${w.toFixed(0)}` +
-        `  warden/pgbouncer ${(w / b).toFixed(2)}  warden/direct ${(w / d).toFixed(2)}  pgbouncer/direct ${(b / d).toFixed(2)}`,
+      `  ${mode.padEnd(8)} direct ${d.toFixed(0)}  pgbouncer ${b.toFixed(0)}  node-relay ${r.toFixed(0)}  warden ${w.toFixed(0)}\n` +
+        `           warden/pgbouncer ${(w / b).toFixed(2)}  node-relay/pgbouncer ${(r / b).toFixed(2)}  ` +
+        `warden/node-relay ${(w / r).toFixed(2)}  warden/direct ${(w / d).toFixed(2)}  pgbouncer/direct ${(b / d).toFixed(2)}`,
     );
   }
   const journalEvents = (
@@ -289,6 +310,7 @@ try {
   console.log(`journal: ${journalEvents} events recorded`);
 } finally {
   bouncer.stop();
+  relay.stop();
   await gateway.close();
   await oidc.close();
   await postgres.stop();
