@@ -42,7 +42,7 @@ const eventFilters = {
   group: Type.Optional(Type.String({ minLength: 1, description: "one of the actor's groups" })),
   connection: Type.Optional(Type.String({ minLength: 1, description: "the connection's name" })),
   result: Type.Optional(
-    Type.String({ minLength: 1, description: 'outcome.result: success, failure or denied' }),
+    Type.String({ minLength: 1, description: 'outcome.result: success, failure, denied or unknown' }),
   ),
   q: Type.Optional(
     Type.String({

@@ -12,6 +12,11 @@ export interface Actor {
   kind: ActorKind;
   /** The OAuth client the token was issued to (Okta `cid`, Entra `azp`/`appid`, `client_id`). */
   clientId?: string | null;
+  /**
+   * Another name the identity provider knows the actor by (Okta `alternateId`, an Entra user
+   * principal name or app id), on idp.* events.
+   */
+  alternateId?: string | null;
 }
 
 export interface EventSource {
@@ -53,7 +58,13 @@ export interface EventResponse {
   [key: string]: unknown;
 }
 
-export type OutcomeResult = 'success' | 'failure' | 'denied';
+/**
+ * `unknown`: the identity provider's own result fits none of the others (Okta's CHALLENGE,
+ * SKIPPED or UNKNOWN); the event keeps that result in `outcome.providerResult`.
+ */
+export const OUTCOME_RESULTS = ['success', 'failure', 'denied', 'unknown'] as const;
+
+export type OutcomeResult = (typeof OUTCOME_RESULTS)[number];
 
 export interface EventError {
   /** SQLSTATE or another protocol's code. */

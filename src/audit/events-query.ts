@@ -30,7 +30,7 @@ export interface EventFilter {
   group?: string;
   /** The connection's name. */
   connection?: string;
-  /** `outcome.result`: success, failure or denied. */
+  /** `outcome.result`: success, failure, denied or unknown. */
   result?: string;
   /** Text in `request.command`, case-insensitively (ASCII letters). */
   q?: string;

@@ -1,5 +1,5 @@
 import { AuditQueryError } from './errors.js';
-import type { OutcomeResult } from './event.js';
+import { OUTCOME_RESULTS, type OutcomeResult } from './event.js';
 import { toIsoTime } from './time.js';
 
 // Checks for reader filters: a malformed one is an AuditQueryError naming the filter, which the
@@ -37,12 +37,10 @@ export function typePattern(value: string): TypePattern {
   );
 }
 
-const OUTCOME_RESULTS = ['success', 'failure', 'denied'] as const satisfies OutcomeResult[];
-
 export function outcomeFilter(value: string): OutcomeResult {
   const result = OUTCOME_RESULTS.find((known) => known === value);
   if (result === undefined) {
-    throw new AuditQueryError('result', `expected success, failure or denied, got "${value}"`);
+    throw new AuditQueryError('result', `expected ${OUTCOME_RESULTS.join(', ')}, got "${value}"`);
   }
   return result;
 }

@@ -53,7 +53,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--actor <subjectOrName>', 'only this identity')
     .option('--group <group>', 'only identities in this group')
     .option('--connection <name>', 'only this connection')
-    .option('--result <result>', 'only this outcome: success, failure or denied')
+    .option('--result <result>', 'only this outcome: success, failure, denied or unknown')
     .option('--q <text>', 'only commands containing this text (case-insensitive)')
     .option('--after <cursor>', 'the next page, as printed by the previous one')
     .option('--limit <n>', 'at most n events (1-1000)', '100')

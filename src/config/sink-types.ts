@@ -1,5 +1,6 @@
 // The shape of `sinks:` in warden.yaml: what every sink has, and each type's own settings (in
 // sinks/<type>.ts). Key names are a contract with users: add keys freely, rename none.
+import type { OutcomeResult } from '../audit/event.js';
 import type { DatadogSinkConfig } from './sinks/datadog.js';
 import type { EventBridgeSinkConfig } from './sinks/eventbridge.js';
 import type { FileSinkConfig } from './sinks/file.js';
@@ -14,7 +15,7 @@ export type { SplunkSinkConfig } from './sinks/splunk.js';
 export type { SyslogSinkConfig } from './sinks/syslog.js';
 export type { WebhookSinkConfig } from './sinks/webhook.js';
 
-export const sinkOutcomes = ['success', 'failure', 'denied'] as const;
+export { OUTCOME_RESULTS as sinkOutcomes } from '../audit/event.js';
 
 /** Which events a sink takes. An empty list does not restrict; every list given must match. */
 export interface SinkFilter {
@@ -23,7 +24,7 @@ export interface SinkFilter {
   connections: string[];
   /** Any of the actor's groups. */
   groups: string[];
-  outcomes: (typeof sinkOutcomes)[number][];
+  outcomes: OutcomeResult[];
 }
 
 /** `native`: the AuditEvent as it is; `ocsf`: mapped to OCSF classes. */

@@ -251,7 +251,7 @@ describe('GET /api/v1/events', () => {
     ],
     ['after=-1', 'after: expected a cursor'],
     ['type=db*', 'type: expected an event type (db.query) or a prefix pattern (db.*), got "db*"'],
-    ['result=maybe', 'result: expected success, failure or denied, got "maybe"'],
+    ['result=maybe', 'result: expected success, failure, denied, unknown, got "maybe"'],
     ['limit=0', 'querystring.limit'],
     ['limit=1001', 'querystring.limit'],
     ['since=yesterday', 'querystring.since'],
