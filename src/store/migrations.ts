@@ -168,6 +168,31 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0005_collectors': {
+      // Each identity-provider log collector's operational state (collectors/): whether it runs or
+      // is halted and why, its last success and error, and a resume asked for from the CLI. Where
+      // it stands in the provider's log is not here: that checkpoint is a journal event written in
+      // the same commit as the events it covers (collector.checkpoint).
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('collectors')
+          .addColumn('name', 'text', (column) => column.primaryKey())
+          .addColumn('type', 'text', (column) => column.notNull())
+          .addColumn('state', 'text', (column) => column.notNull())
+          .addColumn('halted_reason', 'text')
+          .addColumn('halted_at', 'text')
+          .addColumn('halted_config', 'text')
+          .addColumn('collected', 'integer', (column) => column.notNull().defaultTo(0))
+          .addColumn('last_published', 'text')
+          .addColumn('caught_up_at', 'text')
+          .addColumn('last_success_at', 'text')
+          .addColumn('last_error', 'text')
+          .addColumn('last_error_at', 'text')
+          .addColumn('resume_requested_at', 'text')
+          .addColumn('updated_at', 'text', (column) => column.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -108,6 +108,31 @@ export interface RetentionProgressTable {
   seq: number;
 }
 
+/** An identity-provider log collector's state (migration 0005); its position is in the journal. */
+export interface CollectorsTable {
+  name: string;
+  /** okta | entra */
+  type: string;
+  /** running | halted */
+  state: string;
+  halted_reason: string | null;
+  halted_at: string | null;
+  /** The fingerprint of the collector's configuration when it halted: a changed one resumes it. */
+  halted_config: string | null;
+  /** Events collected into the journal, duplicates not counted. */
+  collected: number;
+  /** The newest provider time (Okta `published`, Entra created/activity time) collected. */
+  last_published: string | null;
+  /** When a cycle last reached the end of the provider's log. */
+  caught_up_at: string | null;
+  last_success_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  /** Set by `warden collectors resume` (or the API); the running collector takes it up. */
+  resume_requested_at: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   events: EventsTable;
   sinks: SinksTable;
@@ -116,4 +141,5 @@ export interface Database {
   retention_anchor: RetentionAnchorTable;
   retention_links: RetentionLinksTable;
   retention_progress: RetentionProgressTable;
+  collectors: CollectorsTable;
 }
