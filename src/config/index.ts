@@ -4,3 +4,4 @@ export { ConfigError, type ConfigIssue } from './errors.js';
 export { isLoopbackHost } from './listen-address.js';
 export type * from './types.js';
 export { defaultAlgorithms, publicKeyAlgorithms } from './algorithms.js';
+export { ENTRA_LOGS } from './collector-types.js';

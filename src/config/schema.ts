@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { readCollectors } from './collectors-schema.js';
 import { readConnections } from './connections-schema.js';
 import { readIdentity } from './identity-schema.js';
 import { isLoopbackHost, listenAddress } from './listen-address.js';
@@ -29,6 +30,7 @@ export const readWardenConfig: Read<WardenConfig> = (value, path, context) => {
     'recording',
     'sinks',
     'retention',
+    'collectors',
   ]);
   const config = {
     store: root.section('store', readStore),
@@ -39,6 +41,7 @@ export const readWardenConfig: Read<WardenConfig> = (value, path, context) => {
     recording: root.section('recording', readRecording),
     sinks: root.optional('sinks', readSinks, []),
     retention: root.section('retention', readRetention),
+    collectors: root.optional('collectors', readCollectors, []),
   };
   reportUnknownProviders(config, context);
   return config;

@@ -1,8 +1,10 @@
 // The validated shape of warden.yaml. Key names are a contract with users and documentation:
 // add keys freely, rename none.
 import type { SinkConfig } from './sink-types.js';
+import type { CollectorConfig } from './collector-types.js';
 
 export type * from './sink-types.js';
+export type * from './collector-types.js';
 
 export interface HostPort {
   host: string;
@@ -139,4 +141,5 @@ export interface WardenConfig {
   recording: RecordingConfig;
   sinks: SinkConfig[];
   retention: RetentionConfig;
+  collectors: CollectorConfig[];
 }
