@@ -14,6 +14,7 @@ describe('config defaults', () => {
       recording: { responseSample: 65536 },
       sinks: [],
       retention: { events: null, types: {}, intervalMs: 3_600_000 },
+      collectors: [],
     });
   });
 

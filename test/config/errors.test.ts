@@ -83,7 +83,7 @@ describe('config issues', () => {
       'connections[0].alow: unknown key; expected one of name, type, target, allow, tags',
     ]);
     expect(issuesOf('recordings: {}')).toEqual([
-      'recordings: unknown key; expected one of store, api, identity, listeners, connections, recording, sinks, retention',
+      'recordings: unknown key; expected one of store, api, identity, listeners, connections, recording, sinks, retention, collectors',
     ]);
   });
 
