@@ -1,6 +1,7 @@
 // One HTTP request of a sink, and what its answer means for delivery. Shared by the HTTP sinks
 // (webhook, Datadog, Splunk) so that timeouts, Retry-After and status classes are handled alike.
-import { Agent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
+import { describeNetworkError, retryAfterMs } from '../http/index.js';
 import type { DeliveryOutcome } from './sink.js';
 
 export interface HttpDeliveryRequest {
@@ -57,27 +58,8 @@ async function readBounded(body: AsyncIterable<Buffer> & { destroy(): void }): P
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const code = (error as { code?: string }).code ?? cause?.code;
-  const message = (error as Error).message ?? String(error);
-  return code && !message.includes(code) ? `${code} ${message}` : message;
-}
-
 export function isAnswer(value: HttpAnswer | DeliveryOutcome): value is HttpAnswer {
   return 'status' in value;
-}
-
-/**
- * `Retry-After` as milliseconds: seconds, or an HTTP date. Null when absent or unreadable.
- */
-export function retryAfterMs(headers: HttpAnswer['headers'], now = Date.now()): number | null {
-  const raw = headers['retry-after'];
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  if (value === undefined) return null;
-  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
 /**
@@ -103,17 +85,4 @@ function answerDetail(body: string): string {
   const text = body.replace(/\s+/g, ' ').trim();
   if (text === '') return '';
   return `: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`;
-}
-
-/** A dispatcher that trusts `ca` (PEM) besides, or instead of, the system's roots. */
-export function tlsDispatcher(options: {
-  ca?: string | null;
-  rejectUnauthorized?: boolean;
-}): Dispatcher {
-  return new Agent({
-    connect: {
-      ...(options.ca ? { ca: options.ca } : {}),
-      rejectUnauthorized: options.rejectUnauthorized ?? true,
-    },
-  });
 }

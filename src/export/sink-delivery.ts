@@ -11,7 +11,7 @@ import type { AuditEvent } from '../audit/index.js';
 import type { SinkConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Database } from '../store/index.js';
-import { retryDelay } from './backoff.js';
+import { retryDelay } from '../http/index.js';
 import { rowsAt, type JournalEntry, type JournalWindow } from './journal-pages.js';
 import { exportRecord } from './payload.js';
 import { compileSinkFilter } from './sink-filter.js';

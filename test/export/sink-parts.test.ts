@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/audit/index.js';
 import { parseConfig, type FileSinkConfig, type SinkRetry } from '../../src/config/index.js';
-import { retryDelay } from '../../src/export/backoff.js';
+import { retryDelay } from '../../src/http/index.js';
 import { compileSinkFilter } from '../../src/export/sink-filter.js';
 import { createFileSink } from '../../src/export/sinks/file.js';
 import { deleteQuery, nativeEntries } from '../support/export-records.js';

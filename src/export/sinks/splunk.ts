@@ -7,13 +7,8 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { SplunkSinkConfig } from '../../config/index.js';
-import {
-  classifyAnswer,
-  isAnswer,
-  post,
-  tlsDispatcher,
-  type HttpAnswer,
-} from '../http-delivery.js';
+import { tlsDispatcher } from '../../http/index.js';
+import { classifyAnswer, isAnswer, post, type HttpAnswer } from '../http-delivery.js';
 import { redact } from '../redaction.js';
 import type { DeliveryOutcome, Entry, ExportRecord, Sink } from '../sink.js';
 

@@ -1,15 +1,13 @@
-import type { SinkRetry } from '../config/index.js';
-
-/** The longest Retry-After honoured: a destination asking for more is asked again after this. */
+/** The longest Retry-After honoured: a server asking for more is asked again after this. */
 const MAX_RETRY_AFTER_MS = 3_600_000;
 
 /**
  * The wait before attempt `failures + 1`: exponential from `minDelayMs`, capped at `maxDelayMs`,
- * with "equal jitter" (half fixed, half random) so that many gateways retrying one destination
- * spread out; never shorter than the destination's Retry-After.
+ * with "equal jitter" (half fixed, half random) so that many gateways retrying one server spread
+ * out; never shorter than the server's Retry-After.
  */
 export function retryDelay(
-  retry: SinkRetry,
+  retry: { minDelayMs: number; maxDelayMs: number },
   failures: number,
   retryAfterMs: number | undefined,
   random: () => number = Math.random,
