@@ -1,0 +1,33 @@
+/**
+ * The provider ids of entries already in the journal that the collector may be sent again: those
+ * from its look-back (Entra) or from around a lost cursor (Okta), at most `capacity` of them, the
+ * oldest forgotten first. Bounded, so that memory does not grow with what was collected.
+ */
+export class SeenIds {
+  /** Id → the entry's time (epoch ms), in the order they were added. */
+  readonly #ids = new Map<string, number>();
+
+  constructor(private readonly capacity: number) {}
+
+  has(id: string): boolean {
+    return this.#ids.has(id);
+  }
+
+  add(id: string, timeMs: number): void {
+    this.#ids.delete(id);
+    this.#ids.set(id, timeMs);
+    if (this.#ids.size > this.capacity) {
+      const oldest = this.#ids.keys().next();
+      if (!oldest.done) this.#ids.delete(oldest.value);
+    }
+  }
+
+  /** Forgets the entries dated before `timeMs`: they are out of the look-back. */
+  forgetBefore(timeMs: number): void {
+    for (const [id, time] of this.#ids) if (time < timeMs) this.#ids.delete(id);
+  }
+
+  get size(): number {
+    return this.#ids.size;
+  }
+}
