@@ -9,6 +9,7 @@ import { parseStoreUrl } from './url.js';
 
 export {
   TYPES_WITHOUT_TYPE_INDEX,
+  type CollectorsTable,
   type Database,
   type EventsTable,
   type SinkDeadLettersTable,
