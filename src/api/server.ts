@@ -3,11 +3,13 @@ import { fastify, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { AuditReader } from '../audit/index.js';
 import type { GroupRef, HostPort, TlsFiles } from '../config/types.js';
+import type { CollectorAdmin } from '../collectors/index.js';
 import type { SinkAdmin } from '../export/index.js';
 import type { Principal } from '../identity/principal.js';
 import type { Logger } from '../log/index.js';
 import { createAdminAuth } from './admin-auth.js';
 import { createErrorHandler, sendError } from './errors.js';
+import { registerCollectorRoutes } from './routes/collectors.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerSinkRoutes } from './routes/sinks.js';
@@ -21,6 +23,8 @@ export interface ApiServerOptions {
   reader: AuditReader;
   /** Sinks' state, dead letters and replays; null when the API is built without them. */
   sinks?: SinkAdmin | null;
+  /** The identity-provider log collectors' state; null when the API is built without them. */
+  collectors?: CollectorAdmin | null;
   /** What `/healthz` reports: `status` (ok, degraded, or unavailable, answered with 503) and more. */
   health(): { status?: 'ok' | 'degraded' | 'unavailable' } & Record<string, unknown>;
   logger: Logger;
@@ -69,6 +73,7 @@ export async function buildApi(options: ApiServerOptions): Promise<FastifyInstan
     registerSessionRoutes(admin, options.reader);
     registerEventRoutes(admin, options.reader);
     if (options.sinks) registerSinkRoutes(admin, options.sinks);
+    if (options.collectors) registerCollectorRoutes(admin, options.collectors);
   });
   return app;
 }

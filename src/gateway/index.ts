@@ -5,6 +5,7 @@ import {
   startRetentionSchedule,
   type Journal,
 } from '../audit/index.js';
+import { createCollectorAdmin, startCollectors } from '../collectors/index.js';
 import type { WardenConfig } from '../config/index.js';
 import { createConnectionRegistry } from '../connections/index.js';
 import { createSinkAdmin, startExport, type ExportService } from '../export/index.js';
@@ -44,6 +45,15 @@ export async function startGateway(config: WardenConfig, logger: Logger): Promis
     const exporter: ExportService = startExport({ sinks: config.sinks, store, logger });
     closers.push(() => exporter.close());
 
+    // Collectors stop before delivery (closers run in reverse): what they committed goes out.
+    const collectors = startCollectors({
+      collectors: config.collectors,
+      journal,
+      store,
+      logger,
+    });
+    closers.push(() => collectors.close());
+
     const postgres = config.listeners.postgres
       ? await startPostgresListener({
           config: config.listeners.postgres,
@@ -64,16 +74,20 @@ export async function startGateway(config: WardenConfig, logger: Logger): Promis
       adminGroups: config.identity.adminGroups,
       reader: createAuditReader(store, { settle: () => journal.indexed() }),
       sinks: createSinkAdmin(store, config.sinks, () => journal.indexed()),
+      collectors: createCollectorAdmin(store, config.collectors),
       health: () => {
         const recording = journal.status();
         const sinks = exporter.health();
+        const collecting = collectors.health();
         return {
           // Unavailable: statements cannot be recorded, so none is run. Degraded: they are
           // recorded, but readers do not see the latest yet.
           status:
             recording.stopped !== null
               ? 'unavailable'
-              : recording.indexError !== null || sinks.some((sink) => sink.degradedSince !== null)
+              : recording.indexError !== null ||
+                  sinks.some((sink) => sink.degradedSince !== null) ||
+                  collecting.some((collector) => collector.haltedReason !== null)
                 ? 'degraded'
                 : 'ok',
           startedAt,
@@ -87,6 +101,14 @@ export async function startGateway(config: WardenConfig, logger: Logger): Promis
               sink.degradedSince === null
                 ? { state: 'ok' }
                 : { state: 'degraded', since: sink.degradedSince, lastError: sink.lastError },
+            ]),
+          ),
+          collectors: Object.fromEntries(
+            collecting.map((collector) => [
+              collector.name,
+              collector.haltedReason === null
+                ? { state: 'running' }
+                : { state: 'halted', reason: collector.haltedReason },
             ]),
           ),
           listeners: postgres
