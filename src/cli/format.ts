@@ -7,6 +7,7 @@ import type {
   VerifyResult,
 } from '../audit/index.js';
 import type { DeadLetter, SinkStatus } from '../export/index.js';
+import type { CollectorStatus } from '../collectors/index.js';
 
 // Readable renderings for people; `--json` prints the API's shapes instead.
 
@@ -238,6 +239,32 @@ export function renderDeadLetters(letters: DeadLetter[]): string {
           letter.redriveRequestedAt ? `(re-drive requested) ${letter.reason}` : letter.reason,
           60,
         ),
+      ]),
+    );
+  }
+  return table.toString();
+}
+
+export function renderCollectorStatuses(collectors: CollectorStatus[]): string {
+  if (collectors.length === 0) return 'No collectors configured.';
+  const table = new Table({
+    ...tableStyle,
+    head: ['collector', 'type', 'state', 'collected', 'last success', 'lag', 'last error'],
+  });
+  for (const collector of collectors) {
+    table.push(
+      row([
+        collector.name,
+        collector.type,
+        collector.state === 'halted'
+          ? `halted ${shortTime(collector.haltedAt)}: ${oneLine(collector.haltedReason ?? '', 60)}`
+          : collector.state,
+        collector.collected,
+        shortTime(collector.lastSuccessAt),
+        collector.lagSeconds === null ? dash : `${collector.lagSeconds}s`,
+        collector.lastError
+          ? `${shortTime(collector.lastErrorAt)} ${oneLine(collector.lastError, 60)}`
+          : dash,
       ]),
     );
   }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { listEvents, listSessions, showSession, verify } from './read-commands.js';
 import { runRetention } from './retention-command.js';
 import { serve } from './serve.js';
+import { collectorsStatus, resumeCollector } from './collectors-commands.js';
 import { listDeadLetters, listSinks, redrive, replay } from './sinks-commands.js';
 
 function buildProgram(setExitCode: (code: number) => void): Command {
@@ -96,6 +97,22 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--until-seq <seq>', 'up to this journal position')
     .option('--json', 'print JSON')
     .action((name: string, options) => run(replay(name, options)));
+
+  const collectors = program
+    .command('collectors')
+    .description('identity-provider log collectors (Okta, Entra): state and resume');
+  collectors
+    .command('status')
+    .description('each collector: running or halted and why, events collected, lag, last error')
+    .option(...configOption)
+    .option('--json', 'print JSON')
+    .action((options) => run(collectorsStatus(options)));
+  collectors
+    .command('resume <name>')
+    .description('resume a halted collector (a running gateway takes it up within a second)')
+    .option(...configOption)
+    .option('--json', 'print JSON')
+    .action((name: string, options) => run(resumeCollector(name, options)));
 
   program
     .command('verify')

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { createAuditReader, type AuditReader } from '../audit/index.js';
-import { loadStoreConfig, type StoreConfig } from '../config/index.js';
+import { loadStoreConfig, type StoreConfig, type WardenConfig } from '../config/index.js';
 import { openStore, type Store } from '../store/index.js';
-import { resolveConfigPath } from './config-path.js';
+import { loadConfigWithoutSecrets, resolveConfigPath } from './config-path.js';
 
 /**
  * The read commands open the journal of the configured store directly: whoever runs them has the
@@ -18,6 +18,25 @@ export async function withLocalStore<T>(
   const store = await openStore(storeConfig);
   try {
     return await work(store, createAuditReader(store));
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * The same, for the commands that need the rest of the configuration too (its sinks, its
+ * collectors): read without its secrets, which they never need.
+ */
+export async function withConfiguredStore<T>(
+  configOption: string | undefined,
+  work: (store: Store, config: WardenConfig) => Promise<T>,
+): Promise<T> {
+  const configPath = resolveConfigPath(configOption);
+  const config = await loadConfigWithoutSecrets(configPath);
+  journalFile(config.store, configPath);
+  const store = await openStore(config.store);
+  try {
+    return await work(store, config);
   } finally {
     await store.close();
   }

@@ -1,25 +1,17 @@
 // `warden sinks …`: each sink's state, its dead letters, re-drives and replays, on the configured
 // store. A running gateway picks re-drives and replays up within a second.
 import { createSinkAdmin, type SinkAdmin } from '../export/index.js';
-import { openStore } from '../store/index.js';
-import { loadConfigWithoutSecrets, resolveConfigPath } from './config-path.js';
 import { renderDeadLetters, renderSinkStatuses } from './format.js';
-import { journalFile } from './local-store.js';
+import { withConfiguredStore } from './local-store.js';
 import { isoTime, positiveInteger, print, type CommonOptions } from './options.js';
 
-async function withSinkAdmin<T>(
+function withSinkAdmin<T>(
   configOption: string | undefined,
   work: (admin: SinkAdmin) => Promise<T>,
 ): Promise<T> {
-  const configPath = resolveConfigPath(configOption);
-  const config = await loadConfigWithoutSecrets(configPath);
-  journalFile(config.store, configPath);
-  const store = await openStore(config.store);
-  try {
-    return await work(createSinkAdmin(store, config.sinks));
-  } finally {
-    await store.close();
-  }
+  return withConfiguredStore(configOption, (store, config) =>
+    work(createSinkAdmin(store, config.sinks)),
+  );
 }
 
 export async function listSinks(options: CommonOptions): Promise<number> {
