@@ -25,6 +25,24 @@ export function timeFilter(field: string, value: string): string {
   return time;
 }
 
+/** `since` and `until` checked, and in order: `until` after `since`. */
+export function timeRange(
+  since: string | undefined,
+  until: string | undefined,
+): { since: string | undefined; until: string | undefined } {
+  const range = {
+    since: since === undefined ? undefined : timeFilter('since', since),
+    until: until === undefined ? undefined : timeFilter('until', until),
+  };
+  if (range.since !== undefined && range.until !== undefined && range.until <= range.since) {
+    throw new AuditQueryError(
+      'until',
+      `expected a time after since (${range.since}), got ${range.until}`,
+    );
+  }
+  return range;
+}
+
 /** An event type filter: one type, or every type under a prefix (`db.*` → `db.`). */
 export type TypePattern = { exact: string } | { prefix: string };
 
@@ -54,4 +72,9 @@ export function textFilter(field: string, value: string): string {
 /** A LIKE pattern (with `ESCAPE '\'`) for `text` anywhere, its `%`, `_` and `\` taken literally. */
 export function likeContaining(text: string): string {
   return `%${text.replace(/[\\%_]/g, '\\$&')}%`;
+}
+
+/** A client's value quoted in an error message, cut short: it may be anything. */
+export function quoted(value: string): string {
+  return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
 }

@@ -1,5 +1,13 @@
 import { EventTypes, type AuditEvent } from './event.js';
 
+/**
+ * Whether events of this type are a statement's (`db.query.start`, `db.query`): nearly all of the
+ * journal, found through their session only (the indexes leave them out, see migration 0002).
+ */
+export function isStatementType(type: string): boolean {
+  return type === EventTypes.dbQuery || type === EventTypes.dbQueryStart;
+}
+
 /** One statement of a session: what was sent, and what came back. */
 export interface StatementRecord {
   /** `request.statementIndex`: 1-based position in the session. */
