@@ -6,6 +6,8 @@
 //
 // It reads no further than the log has published as committed, checks that each event continues
 // the chain of the one before (seq and prevHash) and stops, saying where, when one does not.
+// In the same transaction it brings the identities table up to date with those events
+// (identity-rollup.ts).
 //
 // Its SQL is compiled by the store's Kysely on the main thread (journal.ts) and run here on a
 // better-sqlite3 connection of its own, directly: this thread runs the same few statements only,
@@ -18,6 +20,7 @@ import { openSqliteDatabase } from '../store/sqlite-connection.js';
 import { GENESIS_HASH } from './chain.js';
 import type { AuditEvent } from './event.js';
 import { EventInserter, type InsertStatements } from './event-insert.js';
+import { IdentityRollup } from './identity-rollup.js';
 import { COMMITTED_SEQ, INDEXED_SEQ, LIVE_SEGMENT } from './event-log.js';
 import { EventLogReader } from './event-log-reader.js';
 import { listSegments, segmentLimit, type ChainHead } from './event-log-segments.js';
@@ -27,6 +30,8 @@ export interface IndexerSql {
   /** Selects `seq` and `hash` of the last event: where the table ends. */
   chainHead: { sql: string; parameters: readonly unknown[] };
   inserts: InsertStatements;
+  /** Adds one subject's merged events to the identities table (compileIdentityUpsert). */
+  identityUpsert: string;
 }
 
 /** Events per transaction at most, and bytes of their bodies: bounds the thread's memory. */
@@ -36,6 +41,7 @@ const MAX_BYTES_PER_TRANSACTION = 16 * 1024 * 1024;
 export class JournalIndexer {
   readonly #database: BetterSqlite3.Database;
   readonly #inserter: EventInserter;
+  readonly #identityUpsert: BetterSqlite3.Statement;
   readonly #begin: BetterSqlite3.Statement;
   readonly #commit: BetterSqlite3.Statement;
   readonly #rollback: BetterSqlite3.Statement;
@@ -79,6 +85,7 @@ export class JournalIndexer {
       const statement = database.prepare(text);
       return (parameters) => statement.run(parameters);
     });
+    this.#identityUpsert = database.prepare(sql.identityUpsert);
     this.#begin = database.prepare('BEGIN IMMEDIATE');
     this.#commit = database.prepare('COMMIT');
     this.#rollback = database.prepare('ROLLBACK');
@@ -106,9 +113,9 @@ export class JournalIndexer {
       const reader = (this.#reader ??= new EventLogReader(this.#directory, this.#indexed, () =>
         Number(Atomics.load(this.#shared, LIVE_SEGMENT)),
       ));
-      const { rows, stop } = collect(reader, committed);
+      const { rows, identities, stop } = collect(reader, committed);
       try {
-        this.#insert(rows);
+        this.#insert(rows, identities);
       } catch (error) {
         // Read again from the table's end next time.
         reader.close();
@@ -160,10 +167,11 @@ export class JournalIndexer {
     }
   }
 
-  #insert(rows: EventsTable[]): void {
+  #insert(rows: EventsTable[], identities: IdentityRollup): void {
     try {
       this.#begin.run();
       this.#inserter.insert(rows);
+      for (const parameters of identities.parameters()) this.#identityUpsert.run(parameters);
       this.#commit.run();
     } catch (error) {
       if (this.#database.inTransaction) this.#rollback.run();
@@ -173,30 +181,33 @@ export class JournalIndexer {
 }
 
 /**
- * The next committed events as rows, up to a transaction's worth, and why it stopped short of
- * `committed` if the log does not hold them as it should.
+ * The next committed events as rows, up to a transaction's worth, with their identities merged,
+ * and why it stopped short of `committed` if the log does not hold them as it should.
  */
 function collect(
   reader: EventLogReader,
   committed: number,
-): { rows: EventsTable[]; stop: string | null } {
+): { rows: EventsTable[]; identities: IdentityRollup; stop: string | null } {
   const rows: EventsTable[] = [];
+  const identities = new IdentityRollup();
   let bytes = 0;
   while (rows.length < MAX_ROWS_PER_TRANSACTION && bytes < MAX_BYTES_PER_TRANSACTION) {
     const read = reader.next(committed);
     if (read.kind === 'event') {
-      rows.push(eventRow(read.event as AuditEvent, read.text));
+      const event = read.event as AuditEvent;
+      rows.push(eventRow(event, read.text));
+      identities.add(event);
       bytes += read.text.length;
       continue;
     }
-    if (read.kind === 'broken') return { rows, stop: read.reason };
+    if (read.kind === 'broken') return { rows, identities, stop: read.reason };
     const stop =
       reader.head.seq < committed
         ? `event log: event ${reader.head.seq + 1} is committed but not in the log: ${read.reason}`
         : null;
-    return { rows, stop };
+    return { rows, identities, stop };
   }
-  return { rows, stop: null };
+  return { rows, identities, stop: null };
 }
 
 function syncFile(path: string): void {

@@ -6,6 +6,7 @@ import { JournalWriteError } from './errors.js';
 import type { AuditEvent, EventDraft } from './event.js';
 import { newEventId } from './event-id.js';
 import { compileInserts } from './event-insert.js';
+import { compileIdentityUpsert } from './identity-rollup.js';
 import { DEFAULT_SEGMENT_BYTES, EventLog, INDEXED_SEQ } from './event-log.js';
 import { eventLogDirectory, type ChainHead } from './event-log-segments.js';
 import type { FromIndexer, IndexerData, ToIndexer } from './journal-messages.js';
@@ -120,6 +121,7 @@ export async function openJournal(store: Store, options: JournalOptions = {}): P
       sql: {
         chainHead: { sql: chainHead.sql, parameters: chainHead.parameters },
         inserts: compileInserts(store.db),
+        identityUpsert: compileIdentityUpsert(store.db),
       },
       directory: log.directory,
       shared: log.shared,

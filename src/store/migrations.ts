@@ -193,6 +193,83 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0006_identities': {
+      // One timeline per identity (audit/timeline.ts): the identity provider's events about it
+      // (idp.*) beside what it did through Warden.
+      // - `identities`: every actor subject seen, with the names it is known by, so that a
+      //   timeline can be asked for by subject, client id or alternate id, and listed by last
+      //   activity. The journal's indexer keeps it in the transaction that adds the events (once
+      //   per subject per transaction); statement events are not counted (they are nearly all
+      //   appends, and belong to a session whose start is counted).
+      // - a partial index over the actor's non-statement events in time order: the timeline reads
+      //   them (and finds the identity's sessions) in `time` order, which is not seq order for
+      //   idp.* events, dated by the provider before Warden recorded them. Like 0002's, it leaves
+      //   statement rows out, so that appending them costs nothing more.
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('identities')
+          .addColumn('subject', 'text', (column) => column.primaryKey())
+          .addColumn('name', 'text')
+          .addColumn('provider', 'text')
+          .addColumn('kind', 'text')
+          .addColumn('client_id', 'text')
+          .addColumn('alternate_id', 'text')
+          .addColumn('first_seen', 'text', (column) => column.notNull())
+          .addColumn('last_seen', 'text', (column) => column.notNull())
+          .addColumn('last_seq', 'integer', (column) => column.notNull())
+          .addColumn('gateway_events', 'integer', (column) => column.notNull())
+          .addColumn('idp_events', 'integer', (column) => column.notNull())
+          .execute();
+        for (const column of ['client_id', 'alternate_id']) {
+          await db.schema
+            .createIndex(`identities_${column}`)
+            .on('identities')
+            .column(column)
+            .execute();
+        }
+        // Identities are listed newest activity first.
+        await db.schema
+          .createIndex('identities_last_seen')
+          .on('identities')
+          .columns(['last_seen', 'subject'])
+          .execute();
+        await db.schema
+          .createIndex('events_actor_subject_time')
+          .on('events')
+          .columns(['actor_subject', 'time', 'seq'])
+          .where(sql.ref('type'), 'not in', sql`('db.query.start', 'db.query')`)
+          .execute();
+        // The identities of the events already recorded, merged in journal order as the indexer
+        // merges them (journal-indexer.ts), reading the non-statement rows through the new index.
+        await sql`
+          insert into identities (subject, name, provider, kind, client_id, alternate_id,
+            first_seen, last_seen, last_seq, gateway_events, idp_events)
+          select actor_subject,
+            json_extract(body, '$.actor.name'),
+            json_extract(body, '$.actor.provider'),
+            json_extract(body, '$.actor.kind'),
+            json_extract(body, '$.actor.clientId'),
+            json_extract(body, '$.actor.alternateId'),
+            time, time, seq,
+            substr(type, 1, 4) <> 'idp.',
+            substr(type, 1, 4) = 'idp.'
+          from events indexed by events_actor_subject_time
+          where actor_subject is not null and type not in ('db.query.start', 'db.query')
+          order by seq
+          on conflict (subject) do update set
+            name = coalesce(excluded.name, identities.name),
+            provider = coalesce(excluded.provider, identities.provider),
+            kind = coalesce(excluded.kind, identities.kind),
+            client_id = coalesce(excluded.client_id, identities.client_id),
+            alternate_id = coalesce(excluded.alternate_id, identities.alternate_id),
+            first_seen = min(excluded.first_seen, identities.first_seen),
+            last_seen = max(excluded.last_seen, identities.last_seen),
+            last_seq = max(excluded.last_seq, identities.last_seq),
+            gateway_events = identities.gateway_events + excluded.gateway_events,
+            idp_events = identities.idp_events + excluded.idp_events
+        `.execute(db);
+      },
+    },
   };
 }
 

@@ -142,4 +142,33 @@ export interface Database {
   retention_links: RetentionLinksTable;
   retention_progress: RetentionProgressTable;
   collectors: CollectorsTable;
+  identities: IdentitiesTable;
+}
+
+/**
+ * An identity the journal has seen act (migration 0006): one row per actor subject, kept current
+ * by the journal's indexer in the transaction that adds its events. Statement events are not
+ * counted: they are found through their session.
+ */
+export interface IdentitiesTable {
+  subject: string;
+  /** The latest non-null value the identity's events carried, in journal order. */
+  name: string | null;
+  /** The identity provider's name in the gateway's config, or the collector's on idp.* events. */
+  provider: string | null;
+  /** agent | person */
+  kind: string | null;
+  /** The OAuth client: Okta `cid`, an Entra app id. */
+  client_id: string | null;
+  /** Okta's alternateId (an email), an Entra user principal name or app id. */
+  alternate_id: string | null;
+  /** The earliest and latest event `time` (the provider's time for idp.* events). */
+  first_seen: string;
+  last_seen: string;
+  /** The last event counted. */
+  last_seq: number;
+  /** Events other than idp.* and statements. */
+  gateway_events: number;
+  /** idp.* events. */
+  idp_events: number;
 }
