@@ -1,0 +1,238 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
+import { afterEach, describe, expect, it } from 'vitest';
+import { OktaLogServer } from '../../src/sandbox/okta-log-server.js';
+import { CollectorHarness } from '../support/collector-harness.js';
+import { eventually } from '../support/eventually.js';
+
+const HOUR_MS = 3_600_000;
+const opened: { close(): Promise<unknown> }[] = [];
+afterEach(async () => {
+  for (const thing of opened.splice(0).reverse()) await thing.close();
+});
+
+async function okta(options: ConstructorParameters<typeof OktaLogServer>[0] = {}) {
+  const server = await new OktaLogServer(options).start();
+  opened.push(server);
+  return server;
+}
+
+async function harness(): Promise<CollectorHarness> {
+  const opened_ = await CollectorHarness.open();
+  opened.push(opened_);
+  return opened_;
+}
+
+function oktaConfig(
+  url: string,
+  {
+    startFrom = new Date(Date.now() - 2 * HOUR_MS).toISOString(),
+    auth = '{ token: test-okta-token }',
+  } = {},
+): string {
+  return `collectors:
+  - name: okta-main
+    type: okta
+    domain: company.okta.com
+    url: "${url}"
+    interval: 10
+    startFrom: "${startFrom}"
+    auth: ${auth}
+`;
+}
+
+const collected = (h: CollectorHarness) => h.status().then(([status]) => status!.collected);
+const logsRequests = (server: OktaLogServer) =>
+  server.requests.filter((request) => request.path === '/api/v1/logs');
+
+describe('Okta System Log collector', () => {
+  it('follows next links through a backlog and stores each event once, as idp.okta', async () => {
+    const server = await okta();
+    const base = Date.now() - HOUR_MS;
+    const sent = server.generate(2500, { published: (i) => new Date(base + i * 1000) });
+    const h = await harness();
+    h.start(oktaConfig(server.url));
+    await eventually(async () => (await collected(h)) === 2500);
+
+    const events = await h.events('idp.okta');
+    expect(events.map((event) => (event as { idp?: { id?: string } }).idp?.id)).toEqual(
+      sent.map((event) => event.uuid),
+    );
+    const first = events[0]!;
+    const original = sent[0]!;
+    expect(first.time).toBe(new Date(original.published).toISOString());
+    expect(first.actor).toMatchObject({
+      subject: original.actor.id,
+      provider: 'okta-main',
+      alternateId: original.actor.alternateId,
+    });
+    expect(first.raw).toEqual({ ...original, _okta_event_type: 'systemLog' });
+    expect(first.outcome?.result).toBe(
+      { SUCCESS: 'success', ALLOW: 'success', FAILURE: 'failure', DENY: 'denied' }[
+        original.outcome.result
+      ] ?? 'unknown',
+    );
+
+    // A polling request first, then only the next links: never until, never a crafted after.
+    const requests = logsRequests(server);
+    const [polling, ...following] = requests;
+    expect(Object.fromEntries(polling!.query)).toMatchObject({
+      sortOrder: 'ASCENDING',
+      limit: '1000',
+    });
+    expect(polling!.query.get('since')).not.toBeNull();
+    for (const request of requests) expect(request.query.has('until')).toBe(false);
+    expect(following.length).toBeGreaterThanOrEqual(3);
+    for (const request of following) {
+      expect(request.query.has('since')).toBe(false);
+      expect(request.query.get('after')).toBeTruthy();
+    }
+    const checkpoints = await h.events('collector.checkpoint');
+    expect(checkpoints.length).toBeGreaterThanOrEqual(3);
+    expect(checkpoints.at(-1)).toMatchObject({ collector: { name: 'okta-main', collected: 2500 } });
+  });
+
+  it('collects events persisted later, even when published before ones it has (late events)', async () => {
+    const server = await okta();
+    server.generate(10);
+    const h = await harness();
+    h.start(oktaConfig(server.url));
+    await eventually(async () => (await collected(h)) === 10);
+    const late = server.generate(3, { published: () => new Date(Date.now() - HOUR_MS) });
+    const grant = server.tokenGrant('0oa-billing-agent', 'billing-agent');
+    await eventually(async () => (await collected(h)) === 14);
+    const ids = (await h.events('idp.okta')).map(
+      (event) => (event as { idp?: { id?: string } }).idp?.id,
+    );
+    expect(ids.slice(10)).toEqual([...late.map((event) => event.uuid), grant.uuid]);
+    const grantEvent = (await h.events('idp.okta')).at(-1)!;
+    expect(grantEvent.actor).toMatchObject({
+      subject: '0oa-billing-agent',
+      kind: 'agent',
+      clientId: '0oa-billing-agent',
+    });
+    const [status] = await h.status();
+    expect(status).toMatchObject({ state: 'running', lastError: null });
+    expect(status!.lastSuccessAt).not.toBeNull();
+    expect(status!.lagSeconds).not.toBeNull();
+  });
+
+  it('waits out a 429 until X-Rate-Limit-Reset, and retries a 500 at the next cycle, losing nothing', async () => {
+    const server = await okta();
+    server.generate(1500);
+    const resetAt = Math.ceil(Date.now() / 1000) + 30;
+    server.faults
+      .next(1, {
+        status: 429,
+        headers: {
+          'x-rate-limit-reset': String(resetAt),
+          'x-rate-limit-remaining': '0',
+          'x-rate-limit-limit': '120',
+        },
+      })
+      .next(1, { status: 500 });
+    const h = await harness();
+    h.start(oktaConfig(server.url));
+    await eventually(async () => (await collected(h)) === 1500);
+    expect(h.logs.find((line) => line.msg === 'Rate limit exceeded - will retry')?.level).toBe(40);
+    // The wait after the 429 reaches the reset time (about 30 s away when it was asked for).
+    expect(Math.max(...h.pauses)).toBeGreaterThanOrEqual(25_000);
+    expect(
+      h.logs.find((line) => line.msg === 'Failed to fetch Okta system logs. Status=500'),
+    ).toMatchObject({
+      level: 50,
+      detail: 'E0000009 Internal Server Error',
+    });
+    const ids = (await h.events('idp.okta')).map(
+      (event) => (event as { idp?: { id?: string } }).idp?.id,
+    );
+    expect(new Set(ids).size).toBe(1500);
+    expect(ids).toHaveLength(1500);
+  });
+
+  it('slows down when X-Rate-Limit-Remaining runs low, before Okta says 429', async () => {
+    const server = await okta({ rateLimitPerMinute: 4 });
+    server.generate(3500);
+    const h = await harness();
+    h.start(oktaConfig(server.url));
+    // Remaining 1 of 4 after the third request: the rest of the minute is spread over it.
+    await eventually(() => h.pauses.some((ms) => ms >= 5000 && ms <= 60_000));
+    await eventually(() => logsRequests(server).length >= 4);
+    expect(
+      logsRequests(server)
+        .slice(0, 4)
+        .map((request) => request.status),
+    ).toEqual([200, 200, 200, 200]);
+  });
+
+  it('halts on 400 saying why, stays halted, and goes on from where it was once resumed', async () => {
+    const server = await okta();
+    server.generate(5);
+    server.faults.next(1, { status: 400 });
+    const h = await harness();
+    h.start(oktaConfig(server.url));
+    const halted = await eventually(async () => {
+      const [status] = await h.status();
+      return status!.state === 'halted' && status;
+    });
+    expect(halted.haltedReason).toMatch(/^Bad request - check API parameters: E0000001/);
+    expect(h.logs.find((line) => line.msg === 'Bad request - check API parameters')?.level).toBe(
+      50,
+    );
+    const requestsWhenHalted = logsRequests(server).length;
+    await new Promise((resolve) => setTimeout(resolve, 100)); // 100 cycles' worth of pauses
+    expect(logsRequests(server).length).toBe(requestsWhenHalted);
+
+    expect((await h.resume('okta-main')).resumeRequested).toBe(true);
+    await eventually(async () => (await collected(h)) === 5);
+    expect((await h.status())[0]).toMatchObject({ state: 'running', haltedReason: null });
+  });
+
+  it('halts on 401 without showing the token, stays halted after a restart, and resumes once the token is fixed', async () => {
+    const server = await okta({ apiTokens: ['the-right-token'] });
+    server.generate(5);
+    const dir = (await harness()).dir;
+    const first = opened.pop() as CollectorHarness;
+    first.start(oktaConfig(server.url, { auth: '{ token: "a-wrong-token-0123" }' }));
+    await eventually(async () => (await first.status())[0]!.state === 'halted');
+    expect((await first.status())[0]!.haltedReason).toBe(
+      'Authentication failed - check OKTA_API_TOKEN: E0000011 Invalid token provided',
+    );
+    expect(first.logText).not.toContain('a-wrong-token-0123');
+    await first.stopCollectors();
+    await first.journal.close();
+    await first.store.close();
+
+    const again = await CollectorHarness.open(dir);
+    opened.push(again);
+    again.start(oktaConfig(server.url, { auth: '{ token: "a-wrong-token-0123" }' }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await again.status())[0]!.state).toBe('halted');
+    await again.stopCollectors();
+
+    again.start(oktaConfig(server.url, { auth: '{ token: "the-right-token" }' }));
+    await eventually(async () => (await collected(again)) === 5);
+  });
+
+  it('authenticates as an OAuth service app with private_key_jwt', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const server = await okta({
+      oauthClients: [{ clientId: '0oa-log-reader', publicJwk: await exportJWK(publicKey) }],
+    });
+    server.generate(20);
+    const h = await harness();
+    const keyFile = join(h.dir, 'service-app.pem');
+    writeFileSync(keyFile, await exportPKCS8(privateKey));
+    h.start(
+      oktaConfig(server.url, {
+        auth: `{ oauth: { clientId: 0oa-log-reader, privateKey: ${keyFile} } }`,
+      }),
+    );
+    await eventually(async () => (await collected(h)) === 20);
+    expect(logsRequests(server)[0]!.headers.authorization).toMatch(/^Bearer /);
+    expect(server.requests.filter((request) => request.path === '/oauth2/v1/token')).toHaveLength(
+      1,
+    );
+  });
+});
