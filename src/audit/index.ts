@@ -18,6 +18,8 @@ export { createAuditReader, type AuditReader, type AuditReaderOptions } from './
 export { eventCursor, type EventFilter, type EventPage } from './events-query.js';
 export type { SessionDetail, SessionEventsFilter, SessionFilter, SessionPage } from './sessions.js';
 export type { SessionSummary } from './session-summary.js';
+export type { Identity, IdentityFilter, IdentityPage } from './identities.js';
+export type { Timeline, TimelineFilter } from './timeline.js';
 export type { StatementRecord } from './statements.js';
 export {
   verifyJournal,

@@ -6,6 +6,7 @@ import {
   type EventFilter,
   type EventPage,
 } from './events-query.js';
+import { listIdentities, type IdentityFilter, type IdentityPage } from './identities.js';
 import {
   getSession,
   listSessions,
@@ -14,6 +15,7 @@ import {
   type SessionFilter,
   type SessionPage,
 } from './sessions.js';
+import { timeline, type Timeline, type TimelineFilter } from './timeline.js';
 
 /** Read access to the journal, for the API, the CLI and the console. */
 export interface AuditReader {
@@ -22,6 +24,13 @@ export interface AuditReader {
   eventsEndCursor(): Promise<string>;
   listSessions(filter?: SessionFilter): Promise<SessionPage>;
   getSession(id: string, filter?: SessionEventsFilter): Promise<SessionDetail | null>;
+  /** The identities seen, newest activity first. */
+  listIdentities(filter?: IdentityFilter): Promise<IdentityPage>;
+  /**
+   * What the identity known as `key` (subject, client id or alternate id) did and what its
+   * identity provider logged about it, in time order; null if no identity is known as `key`.
+   */
+  timeline(key: string, filter?: TimelineFilter): Promise<Timeline | null>;
 }
 
 export interface AuditReaderOptions {
@@ -53,6 +62,14 @@ export function createAuditReader(store: Store, options: AuditReaderOptions = {}
     getSession: async (id, filter) => {
       await settle();
       return getSession(store.db, id, filter);
+    },
+    listIdentities: async (filter) => {
+      await settle();
+      return listIdentities(store.db, filter);
+    },
+    timeline: async (key, filter) => {
+      await settle();
+      return timeline(store.db, key, filter);
     },
   };
 }

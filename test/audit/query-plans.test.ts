@@ -8,9 +8,10 @@ import {
   openJournal,
   type AuditReader,
   type EventFilter,
+  type TimelineFilter,
 } from '../../src/audit/index.js';
 import type { Database, Store } from '../../src/store/index.js';
-import { analyst, openTempStore, sessionDrafts, type TempStore } from './fixtures.js';
+import { analyst, billingAgent, openTempStore, sessionDrafts, type TempStore } from './fixtures.js';
 
 interface Captured {
   sql: string;
@@ -23,6 +24,8 @@ describe('reader query plans', () => {
   let captured: Captured[] = [];
   let reader: AuditReader;
   let secondPage: string | null = null;
+  let secondTimelinePage: string | null = null;
+  let secondIdentitiesPage: string | null = null;
 
   beforeAll(async () => {
     temp = await openTempStore();
@@ -51,6 +54,8 @@ describe('reader query plans', () => {
     });
     reader = createAuditReader({ ...temp.store, db } satisfies Store);
     secondPage = (await reader.listSessions({ limit: 1 })).nextCursor;
+    secondTimelinePage = (await reader.timeline(billingAgent.subject, { limit: 1 }))!.nextCursor;
+    secondIdentitiesPage = (await reader.listIdentities({ limit: 1 })).nextCursor;
   });
 
   afterAll(async () => {
@@ -148,5 +153,79 @@ describe('reader query plans', () => {
     const found = await plans(() => reader.listEvents(filter));
     for (const plan of found) expect(plan).toMatch(/^SEARCH events/);
     expect(found.at(-1)).toContain(listing);
+  });
+
+  it.each([
+    [
+      'identities',
+      () => reader.listIdentities(),
+      'SCAN identities USING INDEX identities_last_seen',
+    ],
+    [
+      'identities after a cursor, by text',
+      () => reader.listIdentities({ after: secondIdentitiesPage!, q: 'ana' }),
+      'SEARCH identities USING INDEX identities_last_seen ((last_seen,subject)<(?,?))',
+    ],
+  ])('%s', async (_name, read, listing) => {
+    const found = await plans(read);
+    expect(found.at(-1)).toContain(listing);
+  });
+
+  // The identity by any of its names; its own events and its sessions through the identity's
+  // partial index in time order (a session that ended before the page's start is left out through
+  // the session.end index); their statements through the session index from the page's start
+  // (found by the binary search over seq); the page's bodies by seq. Nothing is scanned.
+  const identityByName =
+    'MULTI-INDEX OR; INDEX 1; SEARCH identities USING INDEX sqlite_autoindex_identities_1 ' +
+    '(subject=?); INDEX 2; SEARCH identities USING INDEX identities_client_id (client_id=?); ' +
+    'INDEX 3; SEARCH identities USING INDEX identities_alternate_id (alternate_id=?)';
+  const statementsAndBodies = [
+    'SEARCH events USING INDEX events_session_id_seq (session_id=? AND seq>?)',
+    'SEARCH events USING INTEGER PRIMARY KEY (rowid=?)',
+  ];
+  const endedBefore = 'CORRELATED SCALAR SUBQUERY 1; SEARCH ended USING INDEX events_session_end';
+  const timelineCases: [string, () => TimelineFilter, string[]][] = [
+    [
+      'timeline',
+      () => ({}),
+      [
+        identityByName,
+        'SEARCH events USING INDEX events_actor_subject_time (actor_subject=?)',
+        'SEARCH opened USING INDEX events_actor_subject_time (actor_subject=?)',
+        ...statementsAndBodies,
+      ],
+    ],
+    [
+      'timeline since, until',
+      () => ({ since: '2026-01-05T08:00:00Z', until: '2030-01-01T00:00:00Z' }),
+      [
+        identityByName,
+        'SEARCH events USING INDEX events_actor_subject_time (actor_subject=? AND time>? AND time<?)',
+        `SEARCH opened USING INDEX events_actor_subject_time (actor_subject=? AND time>? AND time<?); ${endedBefore}`,
+        ...statementsAndBodies,
+      ],
+    ],
+    [
+      'timeline after a cursor',
+      () => ({ limit: 1, after: secondTimelinePage! }),
+      [
+        identityByName,
+        'SEARCH events USING INDEX events_actor_subject_time (actor_subject=? AND time>?)',
+        `SEARCH opened USING INDEX events_actor_subject_time (actor_subject=? AND time>?); ${endedBefore}`,
+        ...statementsAndBodies,
+      ],
+    ],
+  ];
+
+  /** The plans of seqAtTime's binary search (the last seq, then probes by seq). */
+  const seqSearch = (plan: string) =>
+    plan === 'SEARCH events' || plan === 'SEARCH events USING INTEGER PRIMARY KEY (rowid>?)';
+
+  it.each(timelineCases)('%s', async (_name, filter, expected) => {
+    const found = await plans(() => reader.timeline(billingAgent.subject, filter()));
+    for (const plan of found) expect(plan).not.toMatch(/(^|; )SCAN /);
+    expect(found.filter((plan) => !seqSearch(plan))).toEqual(
+      expected.map((plan) => expect.stringContaining(plan)),
+    );
   });
 });
