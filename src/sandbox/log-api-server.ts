@@ -1,0 +1,431 @@
+// What the stand-ins for identity providers' log APIs (Okta's System Log, Microsoft Graph's audit
+// logs) share: a real node:http(s) server on 127.0.0.1 that may require client certificates, a
+// record of every request, programmable faults, form bodies for token endpoints, opaque bearer
+// tokens, RFC 7523 client assertions, virtual backlogs made from their index on demand, and the
+// seeded random source their generators draw from. Each service's class decides what it answers.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import {
+  createServer as createHttpServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { errors, jwtVerify, type CryptoKey, type JWTHeaderParameters, type KeyObject } from 'jose';
+import { Faults } from './http-receiver.js';
+
+export interface LogApiTls {
+  certFile: string;
+  keyFile: string;
+  /** A CA certificate (PEM file): when set, clients must present a certificate signed by it. */
+  clientCa?: string;
+}
+
+export interface LogApiRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  /** What the server answered (0 while it has not). */
+  status: number;
+}
+
+export interface LogApiAnswer {
+  status: number;
+  /** An array value is sent as separate header lines (Okta's `Link`). */
+  headers?: Record<string, string | string[]>;
+  /** Serialized as JSON. */
+  body: unknown;
+}
+
+export abstract class LogApiServer {
+  readonly requests: LogApiRequest[] = [];
+  /** Faults for the log API's requests (not the token endpoint's), in order. */
+  readonly faults = new Faults();
+  /** Faults for the token endpoint's requests, in order. */
+  readonly tokenFaults = new Faults();
+  /** The access tokens the token endpoint issued. */
+  readonly tokens = new BearerTokens();
+  private readonly server: Server;
+  private readonly delays = new Set<NodeJS.Timeout>();
+  #port = 0;
+  #url: string | null = null;
+
+  protected constructor(private readonly tls: LogApiTls | null) {
+    const handler = (request: IncomingMessage, response: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        this.respond(request, Buffer.concat(chunks), response).catch((error: unknown) => {
+          // A bug in the stand-in: say so plainly rather than as the service would.
+          if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
+          response.end(error instanceof Error ? (error.stack ?? error.message) : String(error));
+        });
+      });
+    };
+    this.server = tls
+      ? createHttpsServer(
+          {
+            cert: readFileSync(tls.certFile),
+            key: readFileSync(tls.keyFile),
+            ...(tls.clientCa
+              ? { ca: readFileSync(tls.clientCa), requestCert: true, rejectUnauthorized: true }
+              : {}),
+          },
+          handler,
+        )
+      : createHttpServer(handler);
+  }
+
+  /** Listens on `port` of 127.0.0.1; 0 picks a free one. */
+  async start(port = 0): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.#port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  /**
+   * The server's origin, `http(s)://127.0.0.1:<port>`, unless set to the origin clients reach it
+   * at (a proxy, another host name): links, token audiences and endpoints are built on it.
+   */
+  get url(): string {
+    return this.#url ?? `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.#port}`;
+  }
+
+  set url(origin: string) {
+    this.#url = origin.replace(/\/+$/, '');
+  }
+
+  async close(): Promise<void> {
+    for (const delay of this.delays) clearTimeout(delay);
+    this.delays.clear();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Whether `request` goes to the token endpoint (its faults are `tokenFaults`). */
+  protected abstract isTokenRequest(request: LogApiRequest): boolean;
+
+  /** The service's answer; `form` is the body of an `application/x-www-form-urlencoded` post. */
+  protected abstract answer(
+    request: LogApiRequest,
+    form: URLSearchParams,
+  ): LogApiAnswer | Promise<LogApiAnswer>;
+
+  /** The service's own answer with `status` when a fault takes the place of its answer. */
+  protected abstract faultAnswer(status: number, request: LogApiRequest): LogApiAnswer;
+
+  private async respond(
+    incoming: IncomingMessage,
+    raw: Buffer,
+    response: ServerResponse,
+  ): Promise<void> {
+    const url = new URL(incoming.url ?? '/', 'http://server');
+    const request: LogApiRequest = {
+      method: incoming.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: incoming.headers,
+      status: 0,
+    };
+    this.requests.push(request);
+    const isForm = /^application\/x-www-form-urlencoded\b/i.test(
+      incoming.headers['content-type'] ?? '',
+    );
+    const form = new URLSearchParams(isForm ? raw.toString('utf8') : '');
+    const fault = (this.isTokenRequest(request) ? this.tokenFaults : this.faults).take();
+    if (fault?.delayMs) await this.delay(fault.delayMs);
+    const answer =
+      fault?.status === undefined
+        ? await this.answer(request, form)
+        : this.faultAnswer(fault.status, request);
+    request.status = answer.status;
+    if (response.destroyed) return;
+    const body = fault?.body ?? JSON.stringify(answer.body);
+    response.writeHead(answer.status, {
+      'content-type': 'application/json; charset=utf-8',
+      ...answer.headers,
+      ...fault?.headers,
+    });
+    response.end(body);
+  }
+
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.delays.delete(timer);
+        resolve();
+      }, ms);
+      this.delays.add(timer);
+    });
+  }
+}
+
+export interface IssuedToken {
+  /** Whom the token was issued to (a client id). */
+  subject: string;
+  scopes: string[];
+  expiresAt: number;
+}
+
+/** Opaque random bearer tokens, as an authorization server that keeps them would issue. */
+export class BearerTokens {
+  private readonly issued = new Map<string, IssuedToken>();
+
+  issue(subject: string, scopes: string[], lifetimeSeconds: number): string {
+    const token = randomBytes(32).toString('base64url');
+    this.issued.set(token, { subject, scopes, expiresAt: Date.now() + lifetimeSeconds * 1000 });
+    return token;
+  }
+
+  /** The token of an `Authorization: Bearer …` header: null when it was not issued here. */
+  lookup(authorization: string | undefined): IssuedToken | 'expired' | null {
+    const token = /^Bearer +(\S+)$/i.exec(authorization ?? '')?.[1];
+    const issued = token === undefined ? undefined : this.issued.get(token);
+    if (!issued) return null;
+    return issued.expiresAt > Date.now() ? issued : 'expired';
+  }
+
+  /** Every token issued so far expires now: clients must get a new one. */
+  expireAll(): void {
+    const now = Date.now();
+    for (const token of this.issued.values()) token.expiresAt = Math.min(token.expiresAt, now);
+  }
+}
+
+/** A key as jose takes it (a Uint8Array only ever for HMAC, which no service here allows). */
+export type AssertionKey = CryptoKey | KeyObject | Uint8Array;
+
+/** Why a client assertion was refused; each service words it its own way. */
+export type AssertionFailure =
+  | 'malformed'
+  | 'unknown-key'
+  | 'signature'
+  | 'expired'
+  | 'not-yet-valid'
+  | 'lifetime'
+  | 'audience'
+  | 'issuer'
+  | 'replayed';
+
+export interface AssertionExpectations {
+  clientId: string;
+  /** The token endpoint's URL. */
+  audience: string;
+  algorithms: string[];
+  requiredClaims: string[];
+  /** How far in the future `exp` may be; null for no limit. */
+  maxLifetimeSeconds: number | null;
+  /** The client's key for the assertion's header; throw UnknownAssertionKey when it has none. */
+  key(header: JWTHeaderParameters): Promise<AssertionKey>;
+}
+
+export class UnknownAssertionKey extends Error {}
+
+/**
+ * Client authentication with a signed JWT (RFC 7523, OAuth `private_key_jwt`): iss = sub = the
+ * client id, aud = the token endpoint, a signature by the client's key, exp in the future, and a
+ * jti that is never accepted twice.
+ */
+export class ClientAssertions {
+  /** jti → when its assertion expires (after which it cannot be replayed anyway). */
+  private readonly seen = new Map<string, number>();
+
+  async verify(
+    assertion: string,
+    expected: AssertionExpectations,
+  ): Promise<AssertionFailure | null> {
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(assertion, (header) => expected.key(header), {
+        algorithms: expected.algorithms,
+        audience: expected.audience,
+        issuer: expected.clientId,
+        subject: expected.clientId,
+        requiredClaims: expected.requiredClaims,
+      }));
+    } catch (error) {
+      return assertionFailure(error);
+    }
+    const now = Date.now();
+    const expiresAt = (payload.exp ?? 0) * 1000;
+    if (
+      expected.maxLifetimeSeconds !== null &&
+      expiresAt - now > expected.maxLifetimeSeconds * 1000
+    )
+      return 'lifetime';
+    for (const [jti, until] of this.seen) if (until <= now) this.seen.delete(jti);
+    if (payload.jti === undefined || this.seen.has(payload.jti)) return 'replayed';
+    this.seen.set(payload.jti, expiresAt);
+    return null;
+  }
+}
+
+function assertionFailure(error: unknown): AssertionFailure {
+  if (error instanceof UnknownAssertionKey) return 'unknown-key';
+  if (error instanceof errors.JWTExpired) return 'expired';
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'signature';
+  if (error instanceof errors.JWTClaimValidationFailed && error.reason === 'check_failed') {
+    if (error.claim === 'aud') return 'audience';
+    if (error.claim === 'iss' || error.claim === 'sub') return 'issuer';
+    if (error.claim === 'nbf') return 'not-yet-valid';
+  }
+  return 'malformed';
+}
+
+/**
+ * `count` entries at `startMs + index × stepMs`, each made from its index when asked for: the
+ * benchmark's million events are never held at once. Times never decrease with the index.
+ */
+export class VirtualBacklog<T> {
+  constructor(
+    readonly count: number,
+    readonly startMs: number,
+    readonly stepMs: number,
+    private readonly make: (index: number, time: Date) => T,
+  ) {
+    if (!Number.isSafeInteger(count) || count < 0) throw new Error(`backlog count ${count}`);
+    if (!Number.isSafeInteger(stepMs) || stepMs < 0) throw new Error(`backlog stepMs ${stepMs}`);
+  }
+
+  timeOf(index: number): number {
+    return this.startMs + index * this.stepMs;
+  }
+
+  at(index: number): T {
+    return this.make(index, new Date(this.timeOf(index)));
+  }
+
+  /** The first index whose time is at or after `ms` (`count` when none is). */
+  firstAtOrAfter(ms: number): number {
+    return firstIndex(0, this.count, (index) => this.timeOf(index) >= ms);
+  }
+}
+
+/** The first index in [from, to) for which `holds` (which never turns false again) is true; `to` when none. */
+export function firstIndex(from: number, to: number, holds: (index: number) => boolean): number {
+  let low = from;
+  let high = to;
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if (holds(middle)) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
+/** Up to `count` items of two sequences sorted the same way, merged; `before(a, b)` when a goes first. */
+export function takeMerged<T>(
+  first: Iterator<T>,
+  second: Iterator<T>,
+  before: (a: T, b: T) => boolean,
+  count: number,
+): T[] {
+  const taken: T[] = [];
+  let a = first.next();
+  let b = second.next();
+  while (taken.length < count && !(a.done && b.done)) {
+    if (!a.done && (b.done || before(a.value, b.value))) {
+      taken.push(a.value);
+      a = first.next();
+    } else if (!b.done) {
+      taken.push(b.value);
+      b = second.next();
+    }
+  }
+  return taken;
+}
+
+/** A time in ISO 8601 with an offset (RFC 3339), in epoch ms; null when it is not one. */
+export function parseTimestamp(text: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i.test(text))
+    return null;
+  // Date.parse takes at most millisecond digits everywhere: drop the rest.
+  const ms = Date.parse(text.replace(/(\.\d{3})\d+/, '$1'));
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** Encodes the position a server alone makes and reads back: clients must not craft it. */
+export function opaqueCursor(parts: (string | number)[]): string {
+  return Buffer.from(parts.join('~')).toString('base64url');
+}
+
+export function readOpaqueCursor(cursor: string): string[] {
+  return Buffer.from(cursor, 'base64url').toString('utf8').split('~');
+}
+
+/**
+ * A deterministic random source (mulberry32) seeded by a string such as `okta:<index>`: the
+ * generators make the same entry from the same index, in any order, on any run.
+ */
+export class SeededRandom {
+  private state: number;
+
+  constructor(seed: string) {
+    // FNV-1a spreads neighbouring seeds ("…:1", "…:2") over unrelated states.
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < seed.length; i++) hash = Math.imul(hash ^ seed.charCodeAt(i), 0x01000193);
+    this.state = hash >>> 0;
+  }
+
+  /** In [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** In [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  chance(probability: number): boolean {
+    return this.next() < probability;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)]!;
+  }
+
+  /** One of `choices`, each as likely as its weight. */
+  weighted<T>(choices: readonly (readonly [T, number])[]): T {
+    const total = choices.reduce((sum, [, weight]) => sum + weight, 0);
+    let roll = this.next() * total;
+    for (const [choice, weight] of choices) {
+      roll -= weight;
+      if (roll < 0) return choice;
+    }
+    return choices[choices.length - 1]![0];
+  }
+
+  chars(alphabet: string, length: number): string {
+    let text = '';
+    for (let i = 0; i < length; i++) text += alphabet[this.int(alphabet.length)];
+    return text;
+  }
+
+  hex(length: number): string {
+    return this.chars('0123456789abcdef', length);
+  }
+
+  /** A version 4 UUID. */
+  uuid(): string {
+    const variant = '89ab'[this.int(4)];
+    return `${this.hex(8)}-${this.hex(4)}-4${this.hex(3)}-${variant}${this.hex(3)}-${this.hex(12)}`;
+  }
+}
+
+export const ALPHANUMERIC = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
