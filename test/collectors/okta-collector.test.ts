@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OktaLogServer } from '../../src/sandbox/okta-log-server.js';
+import { testCertificateAuthority } from '../support/certificate-authority.js';
 import { CollectorHarness } from '../support/collector-harness.js';
 import { eventually } from '../support/eventually.js';
 
@@ -234,5 +235,63 @@ describe('Okta System Log collector', () => {
     expect(server.requests.filter((request) => request.path === '/oauth2/v1/token')).toHaveLength(
       1,
     );
+  });
+});
+
+it('refuses to start with a private key that is not one, naming the collector', async () => {
+  const h = await harness();
+  const keyFile = join(h.dir, 'not-a-key.pem');
+  writeFileSync(keyFile, '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n');
+  expect(() =>
+    h.start(
+      oktaConfig('https://company.okta.com', {
+        auth: `{ oauth: { clientId: 0oa1, privateKey: ${keyFile} } }`,
+      }),
+    ),
+  ).toThrow(/^collectors\[0\] \(okta-main\): cannot start: /);
+});
+
+describe('Okta System Log collector over TLS', () => {
+  it('trusts a custom CA and presents a client certificate (encrypted key) to a server that asks', async () => {
+    const ca = await testCertificateAuthority('warden-collector');
+    opened.push({ close: () => ca.remove() });
+    const server = await okta({
+      tls: { certFile: ca.server.certFile, keyFile: ca.server.keyFile, clientCa: ca.caFile },
+    });
+    server.generate(7);
+    const h = await harness();
+    const tls = `tls: { ca: ${ca.caFile}, cert: ${ca.client.certFile}, key: ${ca.client.encryptedKeyFile}, keyPassword: "${ca.client.passphrase}" }`;
+    h.start(`${oktaConfig(server.url)}    ${tls}\n`);
+    await eventually(async () => (await collected(h)) === 7);
+    expect(h.logText).not.toContain(ca.client.passphrase);
+  });
+
+  it('does not send its token to a server whose certificate it cannot verify, and says so', async () => {
+    const ca = await testCertificateAuthority('warden-collector');
+    opened.push({ close: () => ca.remove() });
+    const server = await okta({
+      tls: { certFile: ca.server.certFile, keyFile: ca.server.keyFile },
+    });
+    server.generate(3);
+    const h = await harness();
+    h.start(oktaConfig(server.url));
+    await eventually(() => h.logs.find((line) => line.msg === 'Failed to fetch Okta system logs'));
+    expect(server.requests).toHaveLength(0);
+    const [status] = await h.status();
+    expect(status).toMatchObject({ state: 'running', collected: 0 });
+    expect(status!.lastError).toMatch(/could not be reached: .*certificate/i);
+  });
+
+  it('refuses a client without the certificate the server asks for', async () => {
+    const ca = await testCertificateAuthority('warden-collector');
+    opened.push({ close: () => ca.remove() });
+    const server = await okta({
+      tls: { certFile: ca.server.certFile, keyFile: ca.server.keyFile, clientCa: ca.caFile },
+    });
+    server.generate(3);
+    const h = await harness();
+    h.start(`${oktaConfig(server.url)}    tls: { ca: ${ca.caFile} }\n`);
+    await eventually(() => h.logs.find((line) => line.msg === 'Failed to fetch Okta system logs'));
+    expect((await h.status())[0]!.collected).toBe(0);
   });
 });
