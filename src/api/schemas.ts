@@ -42,7 +42,10 @@ const eventFilters = {
   group: Type.Optional(Type.String({ minLength: 1, description: "one of the actor's groups" })),
   connection: Type.Optional(Type.String({ minLength: 1, description: "the connection's name" })),
   result: Type.Optional(
-    Type.String({ minLength: 1, description: 'outcome.result: success, failure, denied or unknown' }),
+    Type.String({
+      minLength: 1,
+      description: 'outcome.result: success, failure, denied or unknown',
+    }),
   ),
   q: Type.Optional(
     Type.String({
@@ -96,3 +99,75 @@ export const EventStreamHeaders = Type.Object({
   ),
 });
 export type EventStreamHeaders = Static<typeof EventStreamHeaders>;
+
+// Identities and one timeline per identity. Values are checked again by the reader, as above.
+
+export const IdentityListQuery = Type.Object(
+  {
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1000,
+        description: 'text in the subject, name, client id or alternate id, case-insensitive',
+      }),
+    ),
+    after: Type.Optional(Type.String({ minLength: 1, description: 'the cursor of a next link' })),
+    limit: Type.Optional(limit(1000)),
+  },
+  { additionalProperties: false },
+);
+export type IdentityListQuery = Static<typeof IdentityListQuery>;
+
+const nullableText = (description: string) =>
+  Type.Union([Type.String(), Type.Null()], { description });
+
+const IdentitySchema = Type.Object({
+  subject: Type.String(),
+  name: nullableText('the latest display name its events carried'),
+  provider: nullableText("the identity provider's name in the config, or the log collector's"),
+  kind: nullableText('agent or person'),
+  clientId: nullableText('the OAuth client (Okta cid, Entra app id)'),
+  alternateId: nullableText("Okta's alternateId, an Entra user principal name or app id"),
+  firstSeen: Type.String({ format: 'date-time' }),
+  lastSeen: Type.String({ format: 'date-time' }),
+  gatewayEvents: Type.Integer({ description: 'events recorded by Warden, statements not counted' }),
+  idpEvents: Type.Integer({ description: "events of the identity provider's log" }),
+});
+
+const nextLink = Type.Union([Type.String(), Type.Null()], {
+  description: 'the next page (also in the Link header); null on the last page',
+});
+
+export const IdentityPageResponse = Type.Object({
+  identities: Type.Array(IdentitySchema),
+  next: nextLink,
+});
+
+export const TimelineParams = Type.Object({
+  subject: Type.String({
+    minLength: 1,
+    maxLength: 1024,
+    description: 'a subject, client id or alternate id',
+  }),
+});
+export type TimelineParams = Static<typeof TimelineParams>;
+
+export const TimelineQuery = Type.Object(
+  {
+    since: Type.Optional(isoTime),
+    until: Type.Optional(isoTime),
+    after: Type.Optional(Type.String({ minLength: 1, description: 'the cursor of a next link' })),
+    limit: Type.Optional(limit(1000)),
+  },
+  { additionalProperties: false },
+);
+export type TimelineQuery = Static<typeof TimelineQuery>;
+
+export const TimelineResponse = Type.Object({
+  identity: Type.Object({
+    key: Type.String({ description: 'the subject, client id or alternate id asked for' }),
+    matches: Type.Array(IdentitySchema, { description: 'every identity known by that key' }),
+  }),
+  items: Type.Array(AuditEventSchema),
+  next: nextLink,
+});

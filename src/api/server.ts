@@ -11,6 +11,7 @@ import { createAdminAuth } from './admin-auth.js';
 import { createErrorHandler, sendError } from './errors.js';
 import { registerCollectorRoutes } from './routes/collectors.js';
 import { registerEventRoutes } from './routes/events.js';
+import { registerIdentityRoutes } from './routes/identities.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerSinkRoutes } from './routes/sinks.js';
 
@@ -72,6 +73,7 @@ export async function buildApi(options: ApiServerOptions): Promise<FastifyInstan
     admin.addHook('onRequest', createAdminAuth(options));
     registerSessionRoutes(admin, options.reader);
     registerEventRoutes(admin, options.reader);
+    registerIdentityRoutes(admin, options.reader);
     if (options.sinks) registerSinkRoutes(admin, options.sinks);
     if (options.collectors) registerCollectorRoutes(admin, options.collectors);
   });
