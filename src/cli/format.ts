@@ -11,16 +11,16 @@ import type { CollectorStatus } from '../collectors/index.js';
 
 // Readable renderings for people; `--json` prints the API's shapes instead.
 
-const dash = '—';
+export const dash = '—';
 
 // Colours only on a terminal: piped output (and the demo's) stays plain text.
-const tableStyle = process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
+export const tableStyle = process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function shortTime(iso: string | null | undefined): string {
+export function shortTime(iso: string | null | undefined): string {
   return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : dash;
 }
 
@@ -37,11 +37,11 @@ function printable(value: unknown): string {
 }
 
 /** A table row with every text cell made printable. */
-function row(cells: Array<string | number>): Array<string | number> {
+export function row(cells: Array<string | number>): Array<string | number> {
   return cells.map((cell) => (typeof cell === 'number' ? cell : printable(cell)));
 }
 
-function oneLine(text: string, max: number): string {
+export function oneLine(text: string, max: number): string {
   const flat = printable(text.replace(/\s+/g, ' ').trim());
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

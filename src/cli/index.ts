@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { listEvents, listSessions, showSession, verify } from './read-commands.js';
 import { runRetention } from './retention-command.js';
 import { serve } from './serve.js';
+import { listIdentities, showTimeline } from './timeline-commands.js';
 import { collectorsStatus, resumeCollector } from './collectors-commands.js';
 import { listDeadLetters, listSinks, redrive, replay } from './sinks-commands.js';
 
@@ -60,6 +61,30 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--limit <n>', 'at most n events (1-1000)', '100')
     .option('--json', 'print JSON')
     .action((options) => run(listEvents(options)));
+
+  program
+    .command('identities')
+    .description('identities seen (through Warden or in the identity provider logs), newest first')
+    .option(...configOption)
+    .option('--q <text>', 'only those whose subject, name, client id or alternate id contains this')
+    .option('--after <cursor>', 'the next page, as printed by the previous one')
+    .option('--limit <n>', 'at most n identities (1-1000)', '50')
+    .option('--json', 'print JSON')
+    .action((options) => run(listIdentities(options)));
+
+  program
+    .command('timeline <subject>')
+    .description(
+      "one identity's story in time order: its identity provider's log (Okta, Entra) beside " +
+        'its sessions and statements; SUBJECT may be a subject, client id or alternate id',
+    )
+    .option(...configOption)
+    .option('--since <time>', 'at or after this time (ISO 8601)')
+    .option('--until <time>', 'before this time (ISO 8601)')
+    .option('--after <cursor>', 'the next page, as printed by the previous one')
+    .option('--limit <n>', 'at most n events (1-1000)', '100')
+    .option('--json', 'print JSON')
+    .action((subject: string, options) => run(showTimeline(subject, options)));
 
   const sinks = program
     .command('sinks')

@@ -75,7 +75,7 @@ export async function listEvents(
 }
 
 /** The reader's complaint about a filter, worded for the option that gave it. */
-function asOptionError(error: unknown): never {
+export function asOptionError(error: unknown): never {
   throw error instanceof AuditQueryError ? new Error(`--${error.message}`) : error;
 }
 
