@@ -18,6 +18,11 @@ export const realSleep: Sleep = (ms, signal) =>
 
 /** A halted collector looks for a resume asked for from the CLI this often. */
 const RESUME_POLL_MS = 1000;
+/**
+ * The collectors table is written at most this often while pages come in: its writes wait for
+ * the journal indexer's transactions, which a page every few milliseconds would keep meeting.
+ */
+const PROGRESS_WRITE_MS = 1000;
 /** Entries remembered for dedupe at most (about 100 bytes each). */
 const SEEN_CAPACITY = 200_000;
 
@@ -44,6 +49,7 @@ export class CollectorLoop {
   readonly #fingerprint: string;
   readonly #seen = new SeenIds(SEEN_CAPACITY);
   #checkpoint: CheckpointRecord | null = null;
+  #progressWrittenAt = 0;
   #running: Promise<void> | null = null;
   /** Why the collector is halted, while it is: what /healthz shows. */
   #haltedReason: string | null = null;
@@ -106,8 +112,8 @@ export class CollectorLoop {
         await this.#cycle(signal);
         if (signal.aborted) break;
         await this.#state.update(config.name, {
+          ...this.#progress(),
           caught_up_at: new Date(cycleStart).toISOString(),
-          last_success_at: new Date().toISOString(),
         });
       } catch (error) {
         if (signal.aborted) break;
@@ -157,11 +163,19 @@ export class CollectorLoop {
     for (const record of unique) this.#seen.add(record.key, record.timeMs);
     const rereadsFrom = this.#options.source.rereadsFrom(page.position);
     if (rereadsFrom !== null) this.#seen.forgetBefore(rereadsFrom);
-    await this.#state.update(config.name, {
-      collected: checkpoint.collected,
-      last_published: checkpoint.lastPublished,
+    if (Date.now() - this.#progressWrittenAt >= PROGRESS_WRITE_MS) {
+      await this.#state.update(config.name, this.#progress());
+    }
+  }
+
+  /** What the collectors table shows of the progress; the journal has it exactly. */
+  #progress() {
+    this.#progressWrittenAt = Date.now();
+    return {
+      collected: this.#checkpoint?.collected ?? 0,
+      last_published: this.#checkpoint?.lastPublished ?? null,
       last_success_at: new Date().toISOString(),
-    });
+    };
   }
 
   /**

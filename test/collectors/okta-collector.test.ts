@@ -69,11 +69,13 @@ describe('Okta System Log collector', () => {
       alternateId: original.actor.alternateId,
     });
     expect(first.raw).toEqual({ ...original, _okta_event_type: 'systemLog' });
-    expect(first.outcome?.result).toBe(
-      { SUCCESS: 'success', ALLOW: 'success', FAILURE: 'failure', DENY: 'denied' }[
-        original.outcome.result
-      ] ?? 'unknown',
-    );
+    const results: Record<string, string> = {
+      SUCCESS: 'success',
+      ALLOW: 'success',
+      FAILURE: 'failure',
+      DENY: 'denied',
+    };
+    expect(first.outcome?.result).toBe(results[original.outcome.result] ?? 'unknown');
 
     // A polling request first, then only the next links: never until, never a crafted after.
     const requests = logsRequests(server);

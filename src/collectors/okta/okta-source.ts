@@ -82,16 +82,11 @@ export class OktaSource implements LogSource {
       lastPublished: null,
       uuidsAtLastPublished: [],
     };
-    let url = at.next ? this.#onBase(at.next) : this.#pollingUrl(this.#since(at));
-    for (;;) {
-      // A 400 to a `next` link says the cursor is lost, which is handled here; elsewhere it halts.
-      const answer = await fetchPage(
-        url,
-        this.#policy,
-        context,
-        (status) => status === 400 && at.next !== null,
-      );
-      await this.#paceBelowLimit(rateLimit(answer.headers), context);
+    const firstUrl = at.next ? this.#onBase(at.next) : this.#pollingUrl(this.#since(at));
+    let request: Promise<ApiAnswer> | null = this.#request(firstUrl, at.next !== null, context);
+    while (request !== null) {
+      const answer = await request;
+      request = null;
       if (answer.status === 400) {
         // The cursor is gone (expired, or Okta no longer knows it): start again from the newest
         // published collected, a little before it; the uuids already stored are dropped.
@@ -122,10 +117,29 @@ export class OktaSource implements LogSource {
       }
       const next = linkOf(answer.headers, 'next');
       at = { next: next && this.#onBase(next), lastPublished, uuidsAtLastPublished };
+      // The next page is on its way while this one is committed. Should the commit fail, the
+      // cycle ends and that answer goes unused: its rejection is handled here, not left loose.
+      if (events.length > 0 && at.next !== null) {
+        request = this.#request(at.next, true, context);
+        request.catch(() => undefined);
+      }
       yield { records, position: at };
-      if (events.length === 0 || at.next === null) return;
-      url = at.next;
     }
+  }
+
+  /**
+   * A page and the pause the rate limit asks after it. A 400 to a `next` link says the cursor is
+   * lost, which the cycle handles; elsewhere a 400 halts.
+   */
+  async #request(url: string, followingLink: boolean, context: CycleContext): Promise<ApiAnswer> {
+    const answer = await fetchPage(
+      url,
+      this.#policy,
+      context,
+      (status) => status === 400 && followingLink,
+    );
+    await this.#paceBelowLimit(rateLimit(answer.headers), context);
+    return answer;
   }
 
   rereadsFrom(position: SourcePosition | null): number | null {
