@@ -1,4 +1,4 @@
-// The README's warden.yaml snippets for sinks and retention are what users copy: each must be a
+// The README's warden.yaml snippets for sinks, retention and collectors are what users copy: each must be a
 // valid configuration. Files they name (TLS material) do not exist here, so only those issues are
 // let through.
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ const snippets = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
   .map((match) => match[1] as string)
   .filter((text) => {
     const tree = parseYaml(text) as Record<string, unknown> | null;
-    return tree !== null && ('sinks' in tree || 'retention' in tree);
+    return tree !== null && ('sinks' in tree || 'retention' in tree || 'collectors' in tree);
   });
 
 /** Every `${VAR}` reads as a value of its kind, as it would in a deployment's environment. */
