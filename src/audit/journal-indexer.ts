@@ -20,11 +20,11 @@ import { openSqliteDatabase } from '../store/sqlite-connection.js';
 import { GENESIS_HASH } from './chain.js';
 import type { AuditEvent } from './event.js';
 import { EventInserter, type InsertStatements } from './event-insert.js';
-import { IdentityRollup } from './identity-rollup.js';
 import { COMMITTED_SEQ, INDEXED_SEQ, LIVE_SEGMENT } from './event-log.js';
 import { EventLogReader } from './event-log-reader.js';
 import { listSegments, segmentLimit, type ChainHead } from './event-log-segments.js';
 import { eventRow } from './event-row.js';
+import { IdentityRollup } from './identity-rollup.js';
 
 export interface IndexerSql {
   /** Selects `seq` and `hash` of the last event: where the table ends. */

@@ -107,7 +107,7 @@ describe('identity timeline', () => {
     ];
     for (let index = 1; index <= 7; index++) {
       const command = `DELETE FROM orders WHERE id = ${index}`;
-      // The last two were sent together: they share a time, as a refused connection does after.
+      // The last two were sent together and share a time with a refused connection after them.
       const second = 100 + Math.min(index, 6) * 10;
       gateway.push(
         dated(second, billing.statementStart(index, command)),
