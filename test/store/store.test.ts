@@ -81,12 +81,15 @@ describe('openStore', () => {
       '0002_events_indexes_for_readers',
       '0003_export',
       '0004_retention',
+      '0005_collectors',
+      '0006_identities',
     ]);
     expect(await again.db.selectFrom('events').select('seq').execute()).toEqual([{ seq: 1 }]);
     const indexes = await sql<{ name: string }>`
       SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL
     `.execute(again.db);
     expect(indexes.rows.map((row) => row.name).sort()).toEqual([
+      'events_actor_subject_time',
       'events_session_end',
       'events_session_id_seq',
       'events_session_start',
