@@ -355,13 +355,19 @@ export function parseTimestamp(text: string): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-/** Encodes the position a server alone makes and reads back: clients must not craft it. */
+/** A position only the server makes and reads back (clients must not craft it): parts, encoded. */
 export function opaqueCursor(parts: (string | number)[]): string {
-  return Buffer.from(parts.join('~')).toString('base64url');
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
-export function readOpaqueCursor(cursor: string): string[] {
-  return Buffer.from(cursor, 'base64url').toString('utf8').split('~');
+/** The parts of a cursor made by opaqueCursor; null for anything else. */
+export function readOpaqueCursor(cursor: string): unknown[] | null {
+  try {
+    const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return Array.isArray(parts) ? parts : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -457,7 +457,8 @@ function parseLogQuery(query: URLSearchParams, now: number): LogQuery | LogApiAn
   };
   const selection = { limit, filter, q, matches };
   const cursor = after === null ? null : readOpaqueCursor(after);
-  const numbers = cursor?.slice(1).map((part) => (/^-?\d{1,16}$/.test(part) ? Number(part) : NaN));
+  if (after !== null && cursor === null) return invalid('after', 'Invalid after');
+  const numbers = cursor?.slice(1).map((part) => (Number.isSafeInteger(part) ? Number(part) : NaN));
   if (until === null || untilText === null) {
     if (sortOrder === 'DESCENDING')
       return invalid('sortOrder', 'a polling request (without until) is ASCENDING');
