@@ -1,5 +1,7 @@
 import pg from 'pg';
+import { EntraGraphServer } from '../../sandbox/entra-graph-server.js';
 import { startOidcProvider, type OidcSandbox } from '../../sandbox/oidc-provider.js';
+import { OktaLogServer } from '../../sandbox/okta-log-server.js';
 import { startPostgres, type PostgresSandbox } from '../../sandbox/postgres.js';
 
 export const demoAudience = 'api://warden';
@@ -25,6 +27,14 @@ export const demoIdentities = {
   },
 };
 
+/** The identity providers' log APIs the demo's collectors read (stand-ins, as in the tests). */
+export const demoIdpLogs = {
+  oktaToken: 'demo-okta-api-token',
+  entraTenant: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+  entraClientId: '5d3e1a2b-0c4f-4e6a-9b8d-7f1e2d3c4b5a',
+  entraSecret: 'demo-entra-client-secret',
+};
+
 export const demoTarget = {
   database: 'app',
   user: 'app_rw',
@@ -35,6 +45,10 @@ export const demoTarget = {
 export interface DemoWorld {
   postgres: PostgresSandbox;
   oidc: OidcSandbox;
+  okta: OktaLogServer;
+  entra: EntraGraphServer;
+  /** Entries in the Entra stand-in's logs. */
+  entraEntries: number;
   close(): Promise<void>;
 }
 
@@ -46,10 +60,28 @@ export async function startDemoWorld(): Promise<DemoWorld> {
       audience: demoAudience,
       clients: Object.values(demoIdentities),
     });
+    const okta = await new OktaLogServer({ apiTokens: [demoIdpLogs.oktaToken] }).start();
+    const entra = await new EntraGraphServer({
+      tenantId: demoIdpLogs.entraTenant,
+      clients: [{ clientId: demoIdpLogs.entraClientId, secret: demoIdpLogs.entraSecret }],
+      throttle: null,
+    }).start();
+    // An hour of the organisation's own activity, already in the providers' logs.
+    const hourAgo = Date.now() - 3_600_000;
+    okta.generate(40, { published: (i) => new Date(hourAgo + i * 60_000) });
+    const signIns = entra.generate('signIns', 12, { at: (i) => new Date(hourAgo + i * 240_000) });
+    const audits = entra.generate('directoryAudits', 6, {
+      at: (i) => new Date(hourAgo + i * 480_000),
+    });
     return {
       postgres,
       oidc,
+      okta,
+      entra,
+      entraEntries: signIns.length + audits.length,
       close: async () => {
+        await entra.close();
+        await okta.close();
         await oidc.close();
         await postgres.stop();
       },

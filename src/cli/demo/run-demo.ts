@@ -10,10 +10,14 @@ import { startGateway, type Gateway } from '../../gateway/index.js';
 import { createLogger } from '../../log/index.js';
 import { freePort } from '../../sandbox/free-port.js';
 import { DatadogReceiver, type DatadogLog } from '../../sandbox/datadog-receiver.js';
+import type { CollectorStatus } from '../../collectors/index.js';
 import type { SinkStatus } from '../../export/index.js';
-import { renderSessionDetail, renderVerifyResult } from '../format.js';
+import type { Timeline } from '../../audit/index.js';
+import { renderCollectorStatuses, renderSessionDetail, renderVerifyResult } from '../format.js';
+import { renderTimeline } from '../timeline-commands.js';
 import {
   demoAudience,
+  demoIdpLogs,
   demoIdentities,
   demoTarget,
   startDemoWorld,
@@ -72,6 +76,23 @@ sinks:
     tags: [env:demo]
     start: beginning
     filter: { types: [session.*, db.query, authz.denied] }
+collectors:
+  - name: okta
+    type: okta
+    domain: demo.okta.com
+    url: ${world.okta.url}   # instead of https://demo.okta.com: the local System Log stand-in
+    interval: 10
+    startFrom: "${new Date(Date.now() - 2 * 3_600_000).toISOString()}"
+    auth: { token: "\${OKTA_API_TOKEN}" }
+  - name: entra
+    type: entra
+    tenantId: ${demoIdpLogs.entraTenant}
+    clientId: ${demoIdpLogs.entraClientId}
+    clientSecret: "\${ENTRA_CLIENT_SECRET}"
+    url: ${world.entra.url}        # Microsoft Graph and its login, both the local stand-in
+    loginUrl: ${world.entra.url}
+    interval: 10
+    startFrom: "${new Date(Date.now() - 2 * 3_600_000).toISOString()}"
 `;
 }
 
@@ -159,6 +180,30 @@ async function caughtUpSinks(gateway: Gateway, token: string): Promise<SinkStatu
   }
 }
 
+/**
+ * The collectors' state from the API, once each has read its provider's log to the end (what the
+ * stand-ins hold now).
+ */
+async function collectedAll(
+  gateway: Gateway,
+  token: string,
+  world: DemoWorld,
+): Promise<CollectorStatus[]> {
+  const expected = { okta: world.okta.stored, entra: world.entraEntries };
+  for (let wait = 0; ; wait++) {
+    const { body } = await apiGet<{ collectors: CollectorStatus[] }>(
+      gateway,
+      '/api/v1/collectors',
+      token,
+    );
+    const done = body.collectors.every(
+      (collector) => collector.collected >= expected[collector.name as keyof typeof expected],
+    );
+    if (done || wait === 300) return body.collectors;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 function logsOf(datadog: DatadogReceiver, actor: string): DatadogLog[] {
   return datadog.received.filter((log) => (log.actor as { name?: string } | null)?.name === actor);
 }
@@ -197,6 +242,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       ...process.env,
       PG_PROD_PASSWORD: demoTarget.password,
       DD_API_KEY: demoDatadogKey,
+      OKTA_API_TOKEN: demoIdpLogs.oktaToken,
+      ENTRA_CLIENT_SECRET: demoIdpLogs.entraSecret,
     });
     gateway = await startGateway(config, createLogger({ level: 'warn' }));
     say.detail(
@@ -206,6 +253,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const { agent, outsider, auditor } = demoIdentities;
     say.next(`${agent.name} gets an access token from the provider as itself (client credentials)`);
     const agentToken = await world.oidc.clientCredentialsToken(agent.clientId, agent.clientSecret);
+    // The provider logs the grant, as Okta's System Log does: the actor is the client app.
+    world.okta.tokenGrant(agent.clientId, agent.name);
     const claims = JSON.parse(
       Buffer.from(agentToken.split('.')[1]!, 'base64url').toString(),
     ) as Record<string, unknown>;
@@ -301,6 +350,56 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         `GET /api/v1/sinks → ${sink.name}: ${sink.state}, cursor ${sink.cursor}, lag ${sink.lag}, delivered ${sink.delivered}, dead letters ${sink.deadLetters}`,
       );
     }
+
+    say.next(
+      "The identity providers' own logs come into the same journal (collectors: Okta System Log, Entra sign-ins and audits)",
+    );
+    let collectors = await collectedAll(gateway, auditorToken, world);
+    say.detail(renderCollectorStatuses(collectors));
+    const idpEvents = async () =>
+      (
+        await apiGet<{ events: unknown[] }>(
+          gateway!,
+          '/api/v1/events?type=idp.*&limit=1000',
+          auditorToken,
+        )
+      ).body.events.length;
+    const before = await idpEvents();
+    say.detail(`${before} idp.* events in the journal`);
+
+    say.next(
+      'Warden stops; meanwhile Okta logs 5 more events; Warden starts again on the same store',
+    );
+    await gateway.close();
+    gateway = null;
+    world.okta.generate(5);
+    gateway = await startGateway(config, createLogger({ level: 'warn' }));
+    collectors = await collectedAll(gateway, auditorToken, world);
+    say.detail(renderCollectorStatuses(collectors));
+    const after = await idpEvents();
+    say.detail(
+      `${after} idp.* events: ${after - before} new, none lost, none twice (each collector resumed from the checkpoint it committed with its last page)`,
+    );
+
+    say.next(`One timeline for ${agent.name}: the provider's token grant next to what it then did`);
+    const timeline = await apiGet<{ identity: unknown; items: Timeline['items'] }>(
+      gateway,
+      `/api/v1/identities/${agent.name}/timeline`,
+      auditorToken,
+    );
+    const identities = await apiGet<{ identities: Timeline['identities'] }>(
+      gateway,
+      `/api/v1/identities?q=${agent.name}`,
+      auditorToken,
+    );
+    say.detail(`GET /api/v1/identities/${agent.name}/timeline → ${timeline.status}`);
+    say.detail(
+      renderTimeline({
+        identities: identities.body.identities,
+        items: timeline.body.items,
+        nextCursor: null,
+      }),
+    );
 
     say.next('The journal is hash-chained: warden verify walks it');
     // Every event committed so far, in the table verify reads.
