@@ -109,6 +109,11 @@ export class OktaLogServer extends LogApiServer {
     this.timeoutEvery = options.timeoutEvery ?? null;
   }
 
+  /** The token endpoint, the audience of client assertions. */
+  get tokenUrl(): string {
+    return `${this.url}${TOKEN_PATH}`;
+  }
+
   /** Events persisted so far: the virtual backlog and every one added. */
   get stored(): number {
     return this.backlogSize + this.persisted.length;
@@ -350,7 +355,7 @@ export class OktaLogServer extends LogApiServer {
       return oauthError(401, 'invalid_client', "Invalid value for 'client_id' parameter.");
     const failure = await this.assertions.verify(assertion, {
       clientId: client.clientId,
-      audience: `${this.url}${TOKEN_PATH}`,
+      audience: this.tokenUrl,
       algorithms: ['RS256', 'ES256'],
       requiredClaims: ['exp', 'jti'],
       maxLifetimeSeconds: 3600,

@@ -248,7 +248,8 @@ describe('okta log server: authentication', () => {
         },
       ],
     });
-    const audience = `${server.url}/oauth2/v1/token`;
+    const audience = server.tokenUrl;
+    expect(audience).toBe(`${server.url}/oauth2/v1/token`);
     const assertion = (clientId: string, key: CryptoKey, alg: string, aud = audience) =>
       new SignJWT({ jti: randomUUID() })
         .setProtectedHeader({ alg })
