@@ -58,7 +58,9 @@ const stored = (
     .executeTakeFirst()
 ).n;
 
-console.log(`  ${(total / seconds).toFixed(0)} events/s (${seconds.toFixed(1)} s), ${stored} idp.okta events in the journal`);
+console.log(
+  `  ${(total / seconds).toFixed(0)} events/s (${seconds.toFixed(1)} s), ${stored} idp.okta events in the journal`,
+);
 console.log(
   `  peak RSS ${mib(peakRss)} MiB (${mib(peakRss - rssAtStart)} above the start); ` +
     `at a fifth of the way ${mib(rssAtFifth)} MiB`,

@@ -159,7 +159,10 @@ function startOidcProcess(clientId, clientSecret, group) {
 
 /** The bare Node.js relay (node-relay.js) to `target`, in a child process: its port and a stop. */
 function startNodeRelay(target) {
-  const child = fork(new URL('./node-relay.js', import.meta.url), [target.host, String(target.port)]);
+  const child = fork(new URL('./node-relay.js', import.meta.url), [
+    target.host,
+    String(target.port),
+  ]);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('message', (port) => resolve({ port, stop: () => child.disconnect() }));

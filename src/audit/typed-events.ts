@@ -11,16 +11,18 @@ const ROWS_PER_READ = 1000;
 function ofType(db: Kysely<Database>, type: string) {
   if ((TYPES_WITHOUT_TYPE_INDEX as readonly string[]).includes(type))
     throw new Error(`${type} events are not indexed by type`);
-  return db
-    .selectFrom('events')
-    .select(['seq', 'body'])
-    .where('type', '=', type)
-    // Literally, so that SQLite sees the query within the partial index (migration 0002).
-    .where(
-      'type',
-      'not in',
-      TYPES_WITHOUT_TYPE_INDEX.map((excluded) => sql.lit(excluded)),
-    );
+  return (
+    db
+      .selectFrom('events')
+      .select(['seq', 'body'])
+      .where('type', '=', type)
+      // Literally, so that SQLite sees the query within the partial index (migration 0002).
+      .where(
+        'type',
+        'not in',
+        TYPES_WITHOUT_TYPE_INDEX.map((excluded) => sql.lit(excluded)),
+      )
+  );
 }
 
 /** The newest event of `type` that `match` accepts, reading back from the journal's end. */
