@@ -1,17 +1,13 @@
 // What the test doubles of HTTP destinations (Datadog, Splunk …) share: a real node:http(s) server
 // on 127.0.0.1, a record of every request, and programmable faults that take the place of the
 // service's own answer. Each service's class decides what its answers are.
-import { readFileSync } from 'node:fs';
 import {
-  createServer as createHttpServer,
   STATUS_CODES,
   type IncomingHttpHeaders,
   type IncomingMessage,
-  type Server,
   type ServerResponse,
 } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { LoopbackServer } from './loopback-server.js';
 import type { CertificateFiles } from './postgres.js';
 
 export interface ReceivedRequest {
@@ -79,48 +75,31 @@ export abstract class HttpReceiver<Accepted> {
   readonly received: Accepted[] = [];
   readonly requests: ReceivedRequest[] = [];
   readonly faults = new Faults();
-  private readonly server: Server;
-  private readonly delays = new Set<NodeJS.Timeout>();
-  #port = 0;
+  private readonly server: LoopbackServer;
 
-  protected constructor(private readonly tls: CertificateFiles | null) {
-    const handler = (request: IncomingMessage, response: ServerResponse) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => void this.respond(request, Buffer.concat(chunks), response));
-    };
-    this.server = tls
-      ? createHttpsServer(
-          { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) },
-          handler,
-        )
-      : createHttpServer(handler);
+  protected constructor(tls: CertificateFiles | null) {
+    this.server = new LoopbackServer(tls, (request, raw, response) =>
+      this.respond(request, raw, response),
+    );
   }
 
   /** Listens on `port` of 127.0.0.1; 0 picks a free one. */
   async start(port = 0): Promise<this> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.#port = (this.server.address() as AddressInfo).port;
+    await this.server.start(port);
     return this;
   }
 
   get port(): number {
-    return this.#port;
+    return this.server.port;
   }
 
   /** The server's origin, `http(s)://127.0.0.1:<port>`. */
   get url(): string {
-    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.#port}`;
+    return this.server.origin;
   }
 
-  async close(): Promise<void> {
-    for (const delay of this.delays) clearTimeout(delay);
-    this.delays.clear();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.close();
   }
 
   /** The service's answer to a request it received whole. */
@@ -150,15 +129,7 @@ export abstract class HttpReceiver<Accepted> {
     };
     this.requests.push(received);
     const fault = this.faults.take();
-    if (fault?.delayMs) {
-      await new Promise<void>((resolve) => {
-        const delay = setTimeout(() => {
-          this.delays.delete(delay);
-          resolve();
-        }, fault.delayMs);
-        this.delays.add(delay);
-      });
-    }
+    if (fault?.delayMs) await this.server.wait(fault.delayMs);
     const answer =
       fault?.status === undefined
         ? this.answer(received)

@@ -4,25 +4,12 @@
 // tokens, RFC 7523 client assertions, virtual backlogs made from their index on demand, and the
 // seeded random source their generators draw from. Each service's class decides what it answers.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import {
-  createServer as createHttpServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { errors, jwtVerify, type CryptoKey, type JWTHeaderParameters, type KeyObject } from 'jose';
 import { Faults } from './http-receiver.js';
+import { LoopbackServer, type LoopbackTls } from './loopback-server.js';
 
-export interface LogApiTls {
-  certFile: string;
-  keyFile: string;
-  /** A CA certificate (PEM file): when set, clients must present a certificate signed by it. */
-  clientCa?: string;
-}
+export type LogApiTls = LoopbackTls;
 
 export interface LogApiRequest {
   method: string;
@@ -49,49 +36,23 @@ export abstract class LogApiServer {
   readonly tokenFaults = new Faults();
   /** The access tokens the token endpoint issued. */
   readonly tokens = new BearerTokens();
-  private readonly server: Server;
-  private readonly delays = new Set<NodeJS.Timeout>();
-  #port = 0;
+  private readonly server: LoopbackServer;
   #url: string | null = null;
 
-  protected constructor(private readonly tls: LogApiTls | null) {
-    const handler = (request: IncomingMessage, response: ServerResponse) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        this.respond(request, Buffer.concat(chunks), response).catch((error: unknown) => {
-          // A bug in the stand-in: say so plainly rather than as the service would.
-          if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
-          response.end(error instanceof Error ? (error.stack ?? error.message) : String(error));
-        });
-      });
-    };
-    this.server = tls
-      ? createHttpsServer(
-          {
-            cert: readFileSync(tls.certFile),
-            key: readFileSync(tls.keyFile),
-            ...(tls.clientCa
-              ? { ca: readFileSync(tls.clientCa), requestCert: true, rejectUnauthorized: true }
-              : {}),
-          },
-          handler,
-        )
-      : createHttpServer(handler);
+  protected constructor(tls: LogApiTls | null) {
+    this.server = new LoopbackServer(tls, (request, raw, response) =>
+      this.respond(request, raw, response),
+    );
   }
 
   /** Listens on `port` of 127.0.0.1; 0 picks a free one. */
   async start(port = 0): Promise<this> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.#port = (this.server.address() as AddressInfo).port;
+    await this.server.start(port);
     return this;
   }
 
   get port(): number {
-    return this.#port;
+    return this.server.port;
   }
 
   /**
@@ -99,18 +60,15 @@ export abstract class LogApiServer {
    * at (a proxy, another host name): links, token audiences and endpoints are built on it.
    */
   get url(): string {
-    return this.#url ?? `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.#port}`;
+    return this.#url ?? this.server.origin;
   }
 
   set url(origin: string) {
     this.#url = origin.replace(/\/+$/, '');
   }
 
-  async close(): Promise<void> {
-    for (const delay of this.delays) clearTimeout(delay);
-    this.delays.clear();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.close();
   }
 
   /** Whether `request` goes to the token endpoint (its faults are `tokenFaults`). */
@@ -144,7 +102,7 @@ export abstract class LogApiServer {
     );
     const form = new URLSearchParams(isForm ? raw.toString('utf8') : '');
     const fault = (this.isTokenRequest(request) ? this.tokenFaults : this.faults).take();
-    if (fault?.delayMs) await this.delay(fault.delayMs);
+    if (fault?.delayMs) await this.server.wait(fault.delayMs);
     const answer =
       fault?.status === undefined
         ? await this.answer(request, form)
@@ -158,16 +116,6 @@ export abstract class LogApiServer {
       ...fault?.headers,
     });
     response.end(body);
-  }
-
-  private delay(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.delays.delete(timer);
-        resolve();
-      }, ms);
-      this.delays.add(timer);
-    });
   }
 }
 
