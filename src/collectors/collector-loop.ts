@@ -86,7 +86,7 @@ export class CollectorLoop {
     const signal = this.#stop.signal;
     let row = await this.#state.open(config.name, config.type);
     if (row.state === 'halted' && row.halted_config !== this.#fingerprint) {
-      logger.info({ collector: config.name }, 'collector: configuration changed, resuming');
+      logger.info('collector: configuration changed, resuming');
       await this.#state.resume(config.name);
       row = { ...row, state: 'running' };
     }
@@ -199,7 +199,7 @@ export class CollectorLoop {
     const { config, logger } = this.#options;
     const at = new Date().toISOString();
     if (error instanceof CollectorHalt) {
-      logger.error({ collector: config.name, detail: error.detail }, error.message);
+      logger.error({ detail: error.detail }, error.message);
       await this.#state.halt(config.name, error.reason, this.#fingerprint);
       this.#haltedReason = error.reason;
       return true;
@@ -209,7 +209,7 @@ export class CollectorLoop {
         ? error.reason
         : `the cycle failed: ${(error as Error).message}`;
     logger.error(
-      { collector: config.name, detail: error instanceof CollectorRetry ? error.detail : null },
+      { detail: error instanceof CollectorRetry ? error.detail : null },
       error instanceof CollectorRetry ? error.message : reason,
     );
     await this.#state.update(config.name, { last_error: reason, last_error_at: at });
@@ -220,7 +220,7 @@ export class CollectorLoop {
     const row = await this.#state.read(this.name);
     if (!row || row.state !== 'halted' || row.resume_requested_at === null) return false;
     await this.#state.resume(this.name);
-    this.#options.logger.info({ collector: this.name }, 'collector: resumed');
+    this.#options.logger.info('collector: resumed');
     return true;
   }
 }

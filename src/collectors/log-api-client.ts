@@ -3,7 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { request, type Dispatcher } from 'undici';
 import type { CollectorTls } from '../config/index.js';
-import { describeNetworkError, tlsDispatcher, type AnswerHeaders } from '../http/index.js';
+import {
+  describeNetworkError,
+  readBody,
+  tlsDispatcher,
+  type AnswerHeaders,
+} from '../http/index.js';
 import { CollectorRetry } from './failures.js';
 import type { CycleContext } from './log-source.js';
 
@@ -84,7 +89,7 @@ export class LogApiClient {
         return {
           status: response.statusCode,
           headers: response.headers,
-          body: await readBounded(response.body),
+          body: await readBody(response.body, MAX_ANSWER_BYTES, 'fail'),
         };
       } catch (error) {
         if (context.signal.aborted) throw new CollectorRetry('the collector stopped');
@@ -97,20 +102,6 @@ export class LogApiClient {
   }
 }
 
-async function readBounded(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_ANSWER_BYTES) {
-      body.destroy();
-      throw new Error(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** The answer's JSON body, or CollectorRetry naming what came instead. */
 export function jsonBody(answer: ApiAnswer, what: string): unknown {
   try {
@@ -120,8 +111,12 @@ export function jsonBody(answer: ApiAnswer, what: string): unknown {
   }
 }
 
-/** A header's value, the first of several. */
-export function headerValue(headers: AnswerHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
+/**
+ * A link the provider sent, on the configured base: its path and query only. Through a proxy
+ * (`url`) the provider's links name its own host; and a credential must never go to a host a link
+ * names.
+ */
+export function onBase(link: string, base: URL): string {
+  const parsed = new URL(link, base);
+  return new URL(parsed.pathname + parsed.search, base).toString();
 }

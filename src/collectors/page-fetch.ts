@@ -23,10 +23,7 @@ export interface PagePolicy {
   refuse(answer: ApiAnswer): never;
 }
 
-/**
- * GETs `url`. Answers 200, and any status `answered` accepts, are returned; the rest throw. The
- * collector's name goes into the throttling warning.
- */
+/** GETs `url`. Answers 200, and any status `answered` accepts, are returned; the rest throw. */
 export async function fetchPage(
   url: string,
   policy: PagePolicy,

@@ -1,7 +1,7 @@
 // One HTTP request of a sink, and what its answer means for delivery. Shared by the HTTP sinks
 // (webhook, Datadog, Splunk) so that timeouts, Retry-After and status classes are handled alike.
 import { request, type Dispatcher } from 'undici';
-import { describeNetworkError, retryAfterMs } from '../http/index.js';
+import { describeNetworkError, readBody, retryAfterMs } from '../http/index.js';
 import type { DeliveryOutcome } from './sink.js';
 
 export interface HttpDeliveryRequest {
@@ -38,7 +38,7 @@ export async function post(req: HttpDeliveryRequest): Promise<HttpAnswer | Deliv
     return {
       status: response.statusCode,
       headers: response.headers,
-      body: await readBounded(response.body),
+      body: await readBody(response.body, MAX_ANSWER_BYTES, 'truncate'),
     };
   } catch (error) {
     const reason = timeout.aborted
@@ -46,16 +46,6 @@ export async function post(req: HttpDeliveryRequest): Promise<HttpAnswer | Deliv
       : `request failed: ${describeNetworkError(error)}`;
     return { kind: 'retry', reason };
   }
-}
-
-async function readBounded(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    if (size < MAX_ANSWER_BYTES) chunks.push(chunk.subarray(0, MAX_ANSWER_BYTES - size));
-    size += chunk.length;
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function isAnswer(value: HttpAnswer | DeliveryOutcome): value is HttpAnswer {

@@ -8,7 +8,7 @@ import {
   type AssertionKey,
 } from '../client-credentials.js';
 import { CollectorHalt, CollectorRetry } from '../failures.js';
-import { jsonBody, LogApiClient, type ApiAnswer } from '../log-api-client.js';
+import { jsonBody, LogApiClient, onBase, type ApiAnswer } from '../log-api-client.js';
 import type {
   CollectedPage,
   CollectedRecord,
@@ -124,12 +124,11 @@ export class EntraSource implements LogSource {
         const records: CollectedRecord[] = [];
         for (const entry of body.value) {
           const record = entraRecord(entry, log, this.#config.name);
-          if (typeof record === 'string')
-            context.logger.warn({ collector: this.#config.name }, `Graph sent ${record}; skipped`);
+          if (typeof record === 'string') context.logger.warn(`Graph sent ${record}; skipped`);
           else records.push(record);
         }
         const nextLink = body['@odata.nextLink'];
-        url = typeof nextLink === 'string' ? this.#onGraph(nextLink) : null;
+        url = typeof nextLink === 'string' ? onBase(nextLink, this.#graph) : null;
         logs[log] =
           url === null
             ? { watermark: window.until, window: null }
@@ -176,12 +175,6 @@ export class EntraSource implements LogSource {
     );
     url.searchParams.set('$top', String(PAGE_SIZE));
     return url.toString();
-  }
-
-  /** Graph's link on the configured base (a proxy, a test server); the token goes nowhere else. */
-  #onGraph(link: string): string {
-    const parsed = new URL(link, this.#graph);
-    return new URL(parsed.pathname + parsed.search, this.#graph).toString();
   }
 }
 

@@ -1,8 +1,8 @@
 import type { OktaCollectorConfig } from '../../config/index.js';
-import type { AnswerHeaders } from '../../http/index.js';
+import { headerValue, type AnswerHeaders } from '../../http/index.js';
 import { ClientCredentials, clientAssertion, readPrivateKey } from '../client-credentials.js';
 import { CollectorHalt, CollectorRetry } from '../failures.js';
-import { headerValue, jsonBody, LogApiClient, type ApiAnswer } from '../log-api-client.js';
+import { jsonBody, LogApiClient, onBase, type ApiAnswer } from '../log-api-client.js';
 import { fetchPage, type PagePolicy } from '../page-fetch.js';
 import type {
   CollectedPage,
@@ -82,7 +82,7 @@ export class OktaSource implements LogSource {
       lastPublished: null,
       uuidsAtLastPublished: [],
     };
-    const firstUrl = at.next ? this.#onBase(at.next) : this.#pollingUrl(this.#since(at));
+    const firstUrl = at.next ? onBase(at.next, this.#base) : this.#pollingUrl(this.#since(at));
     let request: Promise<ApiAnswer> | null = this.#request(firstUrl, at.next !== null, context);
     while (request !== null) {
       const answer = await request;
@@ -91,7 +91,7 @@ export class OktaSource implements LogSource {
         // The cursor is gone (expired, or Okta no longer knows it): start again from the newest
         // published collected, a little before it; the uuids already stored are dropped.
         context.logger.warn(
-          { collector: this.#config.name, detail: oktaError(answer) },
+          { detail: oktaError(answer) },
           'Okta refused the saved next link; reading again from the last published time',
         );
         yield { records: [], position: { ...at, next: null } };
@@ -103,7 +103,7 @@ export class OktaSource implements LogSource {
       for (const event of events) {
         const record = oktaRecord(event, this.#config.name);
         if (typeof record === 'string') {
-          context.logger.warn({ collector: this.#config.name }, `Okta sent ${record}; skipped`);
+          context.logger.warn(`Okta sent ${record}; skipped`);
           continue;
         }
         records.push(record);
@@ -116,7 +116,7 @@ export class OktaSource implements LogSource {
         }
       }
       const next = linkOf(answer.headers, 'next');
-      at = { next: next && this.#onBase(next), lastPublished, uuidsAtLastPublished };
+      at = { next: next && onBase(next, this.#base), lastPublished, uuidsAtLastPublished };
       // The next page is on its way while this one is committed. Should the commit fail, the
       // cycle ends and that answer goes unused: its rejection is handled here, not left loose.
       if (events.length > 0 && at.next !== null) {
@@ -164,15 +164,6 @@ export class OktaSource implements LogSource {
     url.searchParams.set('sortOrder', 'ASCENDING');
     url.searchParams.set('limit', String(PAGE_LIMIT));
     return url.toString();
-  }
-
-  /**
-   * A link of Okta's on the configured base: its path and query only. Through a proxy (`url`)
-   * the links name the org's own host; and the token must never go to a host a link names.
-   */
-  #onBase(link: string): string {
-    const parsed = new URL(link, this.#base);
-    return new URL(parsed.pathname + parsed.search, this.#base).toString();
   }
 
   /** Okta's answers: what halts, what is retried at the next cycle. */
@@ -234,8 +225,9 @@ interface RateLimit {
 
 function rateLimit(headers: AnswerHeaders): RateLimit {
   const number = (name: string) => {
-    const value = Number(headerValue(headers, name));
-    return Number.isFinite(value) && headerValue(headers, name) !== undefined ? value : null;
+    const text = headerValue(headers, name);
+    const value = Number(text);
+    return text !== undefined && Number.isFinite(value) ? value : null;
   };
   const reset = number('x-rate-limit-reset');
   return {
