@@ -16,6 +16,7 @@ import { startOidcProvider, type OidcSandbox } from '../../src/sandbox/oidc-prov
 import {
   analyst,
   billingAgent,
+  idpEventDraft,
   openTempStore,
   sessionDrafts,
   type TempStore,
@@ -85,25 +86,12 @@ beforeAll(async () => {
     { type: 'authz.denied', actor: analyst, time: at(20) },
   ]);
   // Okta's record of the token it issued, collected after the session.
-  await journal.append({
-    type: 'idp.okta',
-    time: at(5),
-    actor: {
-      ...billingAgent,
-      provider: 'okta-prod',
-      groups: [],
+  await journal.append(
+    idpEventDraft('okta', at(5), billingAgent, 'app.oauth2.as.token.grant.access_token', {
       clientId: billingAgent.subject,
       alternateId: 'billing-agent-app',
-    },
-    outcome: { result: 'success', error: null },
-    idp: {
-      collector: 'okta-prod',
-      provider: 'okta',
-      id: 'okta-1',
-      eventType: 'app.oauth2.as.token.grant.access_token',
-    },
-    raw: { uuid: 'okta-1' },
-  } as EventDraft);
+    }),
+  );
 });
 
 afterAll(async () => {

@@ -82,6 +82,34 @@ export const analyst = {
 
 type Actor = typeof billingAgent | typeof analyst;
 
+let idpIds = 0;
+
+/** An event of an identity-provider log collector (`okta-prod`, `entra-prod`), as they write them. */
+export function idpEventDraft(
+  provider: 'okta' | 'entra',
+  time: string,
+  actor: { subject: string; name: string; kind: 'agent' | 'person' },
+  eventType: string,
+  names: { clientId?: string; alternateId?: string } = {},
+): EventDraft {
+  const id = `${provider}-${++idpIds}`;
+  const collector = `${provider}-prod`;
+  return {
+    type: `idp.${provider}`,
+    time,
+    actor: {
+      ...actor,
+      provider: collector,
+      groups: [],
+      clientId: names.clientId ?? null,
+      alternateId: names.alternateId ?? null,
+    },
+    outcome: { result: 'success', error: null },
+    idp: { collector, provider, id, eventType },
+    raw: { uuid: id, eventType },
+  } as EventDraft;
+}
+
 export interface SessionScript {
   sessionId: string;
   actor?: Actor;

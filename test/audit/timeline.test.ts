@@ -14,7 +14,14 @@ import {
 } from '../../src/audit/index.js';
 import type { Store } from '../../src/store/index.js';
 import { testJournal, type TestJournal } from '../support/test-journal.js';
-import { analyst, billingAgent, openTempStore, sessionDrafts, type TempStore } from './fixtures.js';
+import {
+  analyst,
+  billingAgent,
+  idpEventDraft,
+  openTempStore,
+  sessionDrafts,
+  type TempStore,
+} from './fixtures.js';
 
 /** Two days ago, on the hour: every event is dated before it is recorded, as in production. */
 const base = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 86_400_000;
@@ -28,34 +35,6 @@ const reportingAgent = {
   groups: ['agents-db'],
   kind: 'agent' as const,
 };
-
-let idpIds = 0;
-
-/** An event of an identity-provider log collector, as the collectors write them. */
-function idpEvent(
-  provider: 'okta' | 'entra',
-  seconds: number,
-  actor: { subject: string; name: string; kind: 'agent' | 'person' },
-  eventType: string,
-  names: { clientId?: string; alternateId?: string } = {},
-): EventDraft {
-  const id = `${provider}-${++idpIds}`;
-  const collector = `${provider}-prod`;
-  return {
-    type: `idp.${provider}`,
-    time: at(seconds),
-    actor: {
-      ...actor,
-      provider: collector,
-      groups: [],
-      clientId: names.clientId ?? null,
-      alternateId: names.alternateId ?? null,
-    },
-    outcome: { result: 'success', error: null },
-    idp: { collector, provider, id, eventType },
-    raw: { uuid: id, eventType },
-  } as EventDraft;
-}
 
 /** The drafts with their times set: the fixtures date statements when they are written. */
 function dated(seconds: number, draft: EventDraft): EventDraft {
@@ -128,24 +107,24 @@ describe('identity timeline', () => {
     for (const draft of gateway) await recorded.append(draft);
     // The providers' logs arrive later, dated before what followed them.
     await recorded.append(
-      idpEvent('okta', 99, billingAgent, 'app.oauth2.as.token.grant.access_token', {
+      idpEventDraft('okta', at(99), billingAgent, 'app.oauth2.as.token.grant.access_token', {
         clientId: billingAgent.subject,
         alternateId: 'billing-agent-app',
       }),
     );
     await recorded.append(
-      idpEvent(
+      idpEventDraft(
         'entra',
-        299,
+        at(299),
         { subject: 'sp-77', name: 'reporting-agent', kind: 'agent' },
         'Sign-in activity',
         { clientId: 'app-42', alternateId: 'app-42' },
       ),
     );
     await recorded.append(
-      idpEvent(
+      idpEventDraft(
         'okta',
-        50,
+        at(50),
         { subject: '00u-ana', name: 'Ana', kind: 'person' },
         'user.session.start',
         {
@@ -308,7 +287,7 @@ describe('identities of a journal recorded before migration 0006', () => {
         dated(1, billing.statementStart(1, 'SELECT 1')),
         dated(1, billing.statementResult(1, 'SELECT 1')),
         dated(2, billing.end({ statements: 1, errors: 0 })),
-        idpEvent('okta', -5, billingAgent, 'app.oauth2.as.token.grant.access_token', {
+        idpEventDraft('okta', at(-5), billingAgent, 'app.oauth2.as.token.grant.access_token', {
           alternateId: 'billing-agent-app',
         }),
         { type: 'authz.denied', actor: analyst, time: at(3) },

@@ -6,7 +6,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { openJournal, type EventDraft } from '../../src/audit/index.js';
 import { main } from '../../src/cli/index.js';
 import { renderTimeline } from '../../src/cli/timeline-commands.js';
-import { billingAgent, openTempStore, sessionDrafts, type TempStore } from '../audit/fixtures.js';
+import {
+  billingAgent,
+  idpEventDraft,
+  openTempStore,
+  sessionDrafts,
+  type TempStore,
+} from '../audit/fixtures.js';
 import { auditEvent } from '../support/audit-event.js';
 
 /** Two days ago, on the hour: events are dated before they are recorded. */
@@ -45,25 +51,12 @@ beforeAll(async () => {
     dated(11, billing.statementResult(1, 'DELETE FROM orders WHERE id = $1')),
     dated(12, billing.end({ statements: 1, errors: 0 })),
   ]);
-  await journal.append({
-    type: 'idp.okta',
-    time: at(5),
-    actor: {
-      ...billingAgent,
-      provider: 'okta-prod',
-      groups: [],
+  await journal.append(
+    idpEventDraft('okta', at(5), billingAgent, 'app.oauth2.as.token.grant.access_token', {
       clientId: billingAgent.subject,
       alternateId: 'billing-agent-app',
-    },
-    outcome: { result: 'success', error: null },
-    idp: {
-      collector: 'okta-prod',
-      provider: 'okta',
-      id: 'okta-1',
-      eventType: 'app.oauth2.as.token.grant.access_token',
-    },
-    raw: { uuid: 'okta-1' },
-  } as EventDraft);
+    }),
+  );
   await journal.close();
   configPath = join(dirname(temp.path), 'warden.yaml');
   writeFileSync(configPath, `store:\n  url: sqlite:${temp.path}\n`);
