@@ -13,14 +13,9 @@ export async function withLocalStore<T>(
   work: (store: Store, reader: AuditReader) => Promise<T>,
 ): Promise<T> {
   const configPath = resolveConfigPath(configOption);
-  const storeConfig = await loadStoreConfig(configPath);
-  journalFile(storeConfig, configPath);
-  const store = await openStore(storeConfig);
-  try {
-    return await work(store, createAuditReader(store));
-  } finally {
-    await store.close();
-  }
+  return withJournal(await loadStoreConfig(configPath), configPath, (store) =>
+    work(store, createAuditReader(store)),
+  );
 }
 
 /**
@@ -33,10 +28,19 @@ export async function withConfiguredStore<T>(
 ): Promise<T> {
   const configPath = resolveConfigPath(configOption);
   const config = await loadConfigWithoutSecrets(configPath);
-  journalFile(config.store, configPath);
-  const store = await openStore(config.store);
+  return withJournal(config.store, configPath, (store) => work(store, config));
+}
+
+/** Opens the store, which must exist already, for `work`, and closes it after. */
+async function withJournal<T>(
+  storeConfig: StoreConfig,
+  configPath: string,
+  work: (store: Store) => Promise<T>,
+): Promise<T> {
+  journalFile(storeConfig, configPath);
+  const store = await openStore(storeConfig);
   try {
-    return await work(store, config);
+    return await work(store);
   } finally {
     await store.close();
   }
