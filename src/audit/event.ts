@@ -37,6 +37,8 @@ export interface EventAuthorization {
   group: string;
   /** Which allow entry matched, e.g. `pg-prod.allow[0]`. */
   rule: string;
+  /** The approved access request that let the session open, when the connection needs one. */
+  reviewId?: string | null;
 }
 
 export interface EventRequest {
@@ -79,6 +81,22 @@ export interface EventOutcome {
   [key: string]: unknown;
 }
 
+/**
+ * Which rule acted on an event and what it decided: a guardrail, a review (access request or
+ * command review) or an alert rule.
+ */
+export interface EventPolicy {
+  /** `<connection>.guardrails.<name>`, `<connection>.accessApproval`, or `alerts.<name>`. */
+  rule: string;
+  /** block | review | approve | deny | expire | withdraw | refuse | alert */
+  action: string;
+  /** The review, on `review.*` events and on a statement or session a review let through. */
+  reviewId?: string | null;
+  /** The rule's message, or the reviewer's reason. */
+  message?: string | null;
+  [key: string]: unknown;
+}
+
 /** Carried by `session.end`: what the session did, and how it ended. */
 export interface SessionTotals {
   statements: number;
@@ -86,6 +104,10 @@ export interface SessionTotals {
   rows: number;
   bytesFromClient: number;
   bytesToClient: number;
+  /** Statements left out of the record by `recording.exclude` (counted in `statements`). */
+  excluded?: number;
+  /** Statements refused by a guardrail or a review (never sent to the target). */
+  blocked?: number;
   /** client_terminated | client_disconnected | upstream_closed | gateway_shutdown | target_unreachable | error */
   endReason: string;
 }
@@ -110,6 +132,13 @@ export interface AuditEvent {
   raw: unknown;
   /** Only on `session.end`. */
   totals?: SessionTotals | null;
+  /**
+   * What masking replaced before the event was stored: detector name → values masked (across
+   * the command, its parameters, the result sample and the error). Absent when nothing was.
+   */
+  masked?: Record<string, number> | null;
+  /** On `guardrail.blocked`, `review.*` and `alert.raised`: what acted, and how. */
+  policy?: EventPolicy | null;
   prevHash: string;
   hash: string;
 }
@@ -119,7 +148,7 @@ export type EventDraft = Partial<Omit<AuditEvent, 'id' | 'seq' | 'prevHash' | 'h
   type: string;
 };
 
-/** Event types Warden itself writes. Others (idp.*, alert.*) arrive with later modules. */
+/** Event types Warden itself writes (idp.* come from the collectors). */
 export const EventTypes = {
   sessionStart: 'session.start',
   sessionEnd: 'session.end',
@@ -130,4 +159,18 @@ export const EventTypes = {
   dbCancel: 'db.cancel',
   authnFailure: 'authn.failure',
   authzDenied: 'authz.denied',
+  guardrailBlocked: 'guardrail.blocked',
+  /** An access request or a command review was opened. */
+  reviewRequested: 'review.requested',
+  /** One approver said yes, and more approvals are needed. */
+  reviewApproval: 'review.approval',
+  reviewApproved: 'review.approved',
+  reviewDenied: 'review.denied',
+  /** Nobody decided in time. */
+  reviewExpired: 'review.expired',
+  /** The statement's session ended (or the gateway restarted) before a decision. */
+  reviewWithdrawn: 'review.withdrawn',
+  /** Someone tried to decide a review they may not: their own, or without an approver group. */
+  reviewRefused: 'review.refused',
+  alertRaised: 'alert.raised',
 } as const;

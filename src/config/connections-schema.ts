@@ -12,6 +12,7 @@ import {
   type Read,
 } from './reader.js';
 import { readGroupRef } from './group-ref.js';
+import { BUILTIN_DETECTORS } from './policy-types.js';
 import {
   targetAuthMethods,
   type ConnectionConfig,
@@ -52,6 +53,13 @@ const readConnection: Read<ConnectionConfig> = (value, path, context) => {
     target: connection.required('target', readPostgresTarget),
     allow: connection.optional('allow', listOf(readGroupRef), []),
     tags: connection.optional('tags', listOf(nonEmptyString), []),
+    guardrails: [],
+    accessApproval: null,
+    masking: {
+      detectors: [...BUILTIN_DETECTORS],
+      custom: [],
+      results: { columns: [], detectors: [] },
+    },
   };
 };
 

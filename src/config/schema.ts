@@ -42,6 +42,9 @@ export const readWardenConfig: Read<WardenConfig> = (value, path, context) => {
     sinks: root.optional('sinks', readSinks, []),
     retention: root.section('retention', readRetention),
     collectors: root.optional('collectors', readCollectors, []),
+    alerts: [],
+    notifications: [],
+    reviews: { notify: [], approveUrl: null },
   };
   reportUnknownProviders(config, context);
   return config;
@@ -171,5 +174,6 @@ const readRecording: Read<RecordingConfig> = (value, path, context) => {
   const recording = Mapping.read(value, path, context, ['responseSample']);
   return {
     responseSample: recording.optional('responseSample', integer(0, 16 * 1024 * 1024), 65536),
+    exclude: [],
   };
 };

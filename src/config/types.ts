@@ -2,9 +2,19 @@
 // add keys freely, rename none.
 import type { SinkConfig } from './sink-types.js';
 import type { CollectorConfig } from './collector-types.js';
+import type {
+  AccessApprovalPolicy,
+  AlertRule,
+  GuardrailRule,
+  MaskingConfig,
+  NotificationChannel,
+  RecordingExclusion,
+  ReviewsConfig,
+} from './policy-types.js';
 
 export type * from './sink-types.js';
 export type * from './collector-types.js';
+export type * from './policy-types.js';
 
 export interface HostPort {
   host: string;
@@ -100,6 +110,11 @@ export interface PostgresConnectionConfig {
   target: PostgresTarget;
   allow: AllowRule[];
   tags: string[];
+  /** Checked in order before each command; the first that matches acts. */
+  guardrails: GuardrailRule[];
+  /** Null: no approval needed to connect (the allow list decides alone). */
+  accessApproval: AccessApprovalPolicy | null;
+  masking: MaskingConfig;
 }
 
 export type ConnectionConfig = PostgresConnectionConfig;
@@ -107,6 +122,8 @@ export type ConnectionConfig = PostgresConnectionConfig;
 export interface RecordingConfig {
   /** Bytes of each result kept in the record. */
   responseSample: number;
+  /** Off by default: every command is recorded. */
+  exclude: RecordingExclusion[];
 }
 
 export interface StoreConfig {
@@ -142,4 +159,7 @@ export interface WardenConfig {
   sinks: SinkConfig[];
   retention: RetentionConfig;
   collectors: CollectorConfig[];
+  alerts: AlertRule[];
+  notifications: NotificationChannel[];
+  reviews: ReviewsConfig;
 }

@@ -183,7 +183,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       verifyToken: (token) => verifier.verify(token),
       authorize,
       journal,
-      recording: { responseSample: overrides.responseSample ?? 65_536 },
+      recording: { responseSample: overrides.responseSample ?? 65_536, exclude: [] },
       logger: silentLogger(),
     });
     listeners.push(started);

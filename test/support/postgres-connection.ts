@@ -1,6 +1,10 @@
 // Connection configs for tests, as the config loader would produce them: one place that knows
 // every field of a PostgreSQL target.
-import type { ConnectionConfig, PostgresTarget } from '../../src/config/index.js';
+import {
+  BUILTIN_DETECTORS,
+  type ConnectionConfig,
+  type PostgresTarget,
+} from '../../src/config/index.js';
 
 export function postgresTarget(overrides: Partial<PostgresTarget> = {}): PostgresTarget {
   return {
@@ -21,5 +25,18 @@ export function postgresConnection(
   groups = ['agents-db'],
   tags: string[] = [],
 ): ConnectionConfig {
-  return { name, type: 'postgres', target, allow: groups.map((group) => ({ group })), tags };
+  return {
+    name,
+    type: 'postgres',
+    target,
+    allow: groups.map((group) => ({ group })),
+    tags,
+    guardrails: [],
+    accessApproval: null,
+    masking: {
+      detectors: [...BUILTIN_DETECTORS],
+      custom: [],
+      results: { columns: [], detectors: [] },
+    },
+  };
 }
