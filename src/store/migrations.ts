@@ -270,6 +270,57 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
         `.execute(db);
       },
     },
+    '0007_reviews': {
+      // Access requests and command reviews (reviews/): what is asked, by whom, under which
+      // approval rule (kept as it was when asked, so a later config change does not decide an
+      // open request), the approvals so far, and how it ended. Every step is also a journal
+      // event (review.*); this table is what the API lists and what decides the next step.
+      // - open requests are found by state, for timers at start and the sweep of a restart;
+      // - an identity's access requests for a connection are looked up at each connection.
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('reviews')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('kind', 'text', (column) => column.notNull())
+          .addColumn('state', 'text', (column) => column.notNull())
+          .addColumn('connection_name', 'text', (column) => column.notNull())
+          .addColumn('connection_type', 'text', (column) => column.notNull())
+          .addColumn('rule', 'text', (column) => column.notNull())
+          .addColumn('requester_subject', 'text', (column) => column.notNull())
+          .addColumn('requester_provider', 'text', (column) => column.notNull())
+          .addColumn('requester', 'text', (column) => column.notNull())
+          .addColumn('source', 'text')
+          .addColumn('session_id', 'text')
+          .addColumn('command', 'text')
+          .addColumn('params', 'text')
+          .addColumn('approver_groups', 'text', (column) => column.notNull())
+          .addColumn('approvals_required', 'integer', (column) => column.notNull())
+          .addColumn('approvals', 'text', (column) => column.notNull())
+          .addColumn('grant_ms', 'integer')
+          .addColumn('created_at', 'text', (column) => column.notNull())
+          .addColumn('expires_at', 'text', (column) => column.notNull())
+          .addColumn('decided_at', 'text')
+          .addColumn('decided_by', 'text')
+          .addColumn('reason', 'text')
+          .addColumn('granted_until', 'text')
+          .execute();
+        await db.schema
+          .createIndex('reviews_created')
+          .on('reviews')
+          .columns(['created_at', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('reviews_state')
+          .on('reviews')
+          .columns(['state', 'kind'])
+          .execute();
+        await db.schema
+          .createIndex('reviews_requester')
+          .on('reviews')
+          .columns(['requester_subject', 'requester_provider', 'connection_name', 'kind'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -143,6 +143,7 @@ export interface Database {
   retention_progress: RetentionProgressTable;
   collectors: CollectorsTable;
   identities: IdentitiesTable;
+  reviews: ReviewsTable;
 }
 
 /**
@@ -171,4 +172,48 @@ export interface IdentitiesTable {
   gateway_events: number;
   /** idp.* events. */
   idp_events: number;
+}
+
+/**
+ * An access request or a command review (migration 0007). The approval rule is kept as it was
+ * when the review was asked for; JSON columns hold what is only ever read whole.
+ */
+export interface ReviewsTable {
+  /** UUIDv7. */
+  id: string;
+  /** access | command */
+  kind: string;
+  /** pending | approved | denied | expired | withdrawn */
+  state: string;
+  connection_name: string;
+  connection_type: string;
+  /** `<connection>.accessApproval` or `<connection>.guardrails.<name>`. */
+  rule: string;
+  requester_subject: string;
+  requester_provider: string;
+  /** The requester as an event's actor (JSON). */
+  requester: string;
+  /** Where the request came from, as an event's source (JSON). */
+  source: string | null;
+  /** The session whose statement waits (command reviews). */
+  session_id: string | null;
+  command: string | null;
+  /** The statement's parameters (JSON). */
+  params: string | null;
+  /** GroupRef[] (JSON). */
+  approver_groups: string;
+  approvals_required: number;
+  /** The approvals given so far (JSON). */
+  approvals: string;
+  /** How long an approved access request lets its identity connect. */
+  grant_ms: number | null;
+  created_at: string;
+  /** When an open review expires. */
+  expires_at: string;
+  decided_at: string | null;
+  /** The name of who decided: the last approver, or the one who denied. */
+  decided_by: string | null;
+  reason: string | null;
+  /** Until when an approved access request lets its identity connect. */
+  granted_until: string | null;
 }

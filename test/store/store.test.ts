@@ -83,6 +83,7 @@ describe('openStore', () => {
       '0004_retention',
       '0005_collectors',
       '0006_identities',
+      '0007_reviews',
     ]);
     expect(await again.db.selectFrom('events').select('seq').execute()).toEqual([{ seq: 1 }]);
     const indexes = await sql<{ name: string }>`
