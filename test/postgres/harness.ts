@@ -184,6 +184,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       authorize,
       journal,
       recording: { responseSample: overrides.responseSample ?? 65_536, exclude: [] },
+      reviews: null,
+      approveUrl: null,
       logger: silentLogger(),
     });
     listeners.push(started);

@@ -58,14 +58,23 @@ export function negotiateProtocolVersion(
 export function errorResponse(
   error: Pick<ClientFacingError, 'code' | 'message' | 'severity'>,
 ): Buffer {
+  return noticeOrError('E', error.severity, error.code, error.message);
+}
+
+/** A NoticeResponse: told to the client while it waits (psql prints it at once). */
+export function noticeResponse(text: string): Buffer {
+  return noticeOrError('N', 'NOTICE', '00000', text);
+}
+
+function noticeOrError(type: 'E' | 'N', severity: string, code: string, text: string): Buffer {
   const fields: Array<[string, string]> = [
-    ['S', error.severity],
-    ['V', error.severity],
-    ['C', error.code],
-    ['M', error.message],
+    ['S', severity],
+    ['V', severity],
+    ['C', code],
+    ['M', text],
   ];
   return message(
-    'E',
-    Buffer.concat([...fields.map(([code, value]) => cstring(code + value)), Buffer.from([0])]),
+    type,
+    Buffer.concat([...fields.map(([field, value]) => cstring(field + value)), Buffer.from([0])]),
   );
 }

@@ -9,6 +9,8 @@ import { v7 as uuidv7 } from 'uuid';
 import type { EventSource } from '../../audit/event.js';
 import type { RecordingConfig } from '../../config/types.js';
 import type { Logger } from '../../log/index.js';
+import { commandGateFor } from '../../policy/index.js';
+import type { ReviewService } from '../../reviews/index.js';
 import { admit, type Admission, type AdmissionDependencies } from './admission.js';
 import {
   authenticationOk,
@@ -44,6 +46,7 @@ export interface ClientConnectionContext extends AdmissionDependencies {
   maxMessageBytes: number;
   cancels: CancelRegistry;
   recording: RecordingConfig;
+  reviews: ReviewService | null;
 }
 
 export interface ClientConnection {
@@ -125,7 +128,10 @@ export function serveClient(socket: Socket, context: ClientConnectionContext): C
       logger: opened.logger,
       startedAt: opened.startedAt,
       endsAt: admission.principal.honouredUntil,
+      accessUntil: admission.accessUntil,
       maxMessageBytes: context.maxMessageBytes,
+      gate: commandGateFor(admission.connection, context.recording.exclude),
+      reviews: context.reviews,
     });
     const key = context.cancels.register(() => proxy.cancel());
     channel.socket.write(

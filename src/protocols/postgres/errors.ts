@@ -6,6 +6,8 @@ export const SqlState = {
   protocolViolation: '08P01',
   connectionFailure: '08006',
   invalidAuthorization: '28000',
+  /** A guardrail or a review refused the statement. */
+  insufficientPrivilege: '42501',
   invalidPassword: '28P01',
   unknownDatabase: '3D000',
   featureNotSupported: '0A000',
@@ -45,6 +47,17 @@ export class TokenExpired extends ClientFacingError {
   constructor() {
     super(SqlState.adminShutdown, 'Warden: the access token expired; reconnect with a new one');
     this.name = 'TokenExpired';
+  }
+}
+
+/** The approved access request the session opened under ran out: the session ends. */
+export class AccessExpired extends ClientFacingError {
+  constructor() {
+    super(
+      SqlState.adminShutdown,
+      'Warden: the approved access to this connection ran out; request access again',
+    );
+    this.name = 'AccessExpired';
   }
 }
 

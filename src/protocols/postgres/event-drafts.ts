@@ -7,9 +7,11 @@
 // JSON the journal hashes: it can then serialize them as they are (see audit/canonical-json.ts).
 import type {
   Actor,
+  EventAuthorization,
   EventConnection,
   EventDraft,
   EventError,
+  EventPolicy,
   EventRequest,
   EventResponse,
   EventSource,
@@ -23,7 +25,7 @@ export interface SessionContext {
   actor: Actor;
   source: EventSource;
   connection: EventConnection;
-  authorization: { group: string; rule: string };
+  authorization: EventAuthorization;
 }
 
 export function actorOf(principal: Principal): Actor {
@@ -59,14 +61,18 @@ export function authzDenied(
   source: EventSource,
   connectionName: string,
   error: EventError,
+  policy: EventPolicy | null = null,
 ): EventDraft {
-  return {
+  const draft: EventDraft = {
     type: EventTypes.authzDenied,
     actor: actorOf(principal),
     source,
     connection: postgresConnection(connectionName),
     outcome: { error, result: 'denied' },
   };
+  // Set when the connection needs an approved access request and there is none yet.
+  if (policy) draft.policy = policy;
+  return draft;
 }
 
 // The session's fields are written out in each draft rather than spread from a helper: spreading
@@ -108,8 +114,9 @@ export function queryStart(
   context: SessionContext,
   time: string,
   request: EventRequest,
+  policy: EventPolicy | null,
 ): EventDraft {
-  return {
+  const draft: EventDraft = {
     type: EventTypes.dbQueryStart,
     time,
     actor: context.actor,
@@ -119,6 +126,9 @@ export function queryStart(
     authorization: context.authorization,
     request,
   };
+  // Only a statement a review let through carries one.
+  if (policy) draft.policy = policy;
+  return draft;
 }
 
 export function queryCompleted(
@@ -128,8 +138,9 @@ export function queryCompleted(
   response: EventResponse,
   error: EventError | null,
   durationMs: number,
+  policy: EventPolicy | null,
 ): EventDraft {
-  return {
+  const draft: EventDraft = {
     type: EventTypes.dbQuery,
     time,
     actor: context.actor,
@@ -140,6 +151,33 @@ export function queryCompleted(
     request,
     response,
     outcome: { durationMs, error, result: error ? 'failure' : 'success' },
+  };
+  if (policy) draft.policy = policy;
+  return draft;
+}
+
+/**
+ * A statement refused before it reached the target: by a guardrail, or by the review it was held
+ * for (denied, expired or withdrawn). It takes the place of the statement's `db.query` pair.
+ */
+export function guardrailBlocked(
+  context: SessionContext,
+  time: string,
+  request: EventRequest,
+  policy: EventPolicy,
+  error: EventError,
+): EventDraft {
+  return {
+    type: EventTypes.guardrailBlocked,
+    time,
+    actor: context.actor,
+    source: context.source,
+    connection: context.connection,
+    sessionId: context.sessionId,
+    authorization: context.authorization,
+    request,
+    policy,
+    outcome: { error, result: 'denied' },
   };
 }
 

@@ -12,6 +12,7 @@ import type {
 } from '../../config/types.js';
 import { FailedLogins, type Principal } from '../../identity/index.js';
 import type { Logger } from '../../log/index.js';
+import type { ReviewService } from '../../reviews/index.js';
 import type { AuthorizationDecision } from './admission.js';
 import { CancelRegistry } from './cancel-registry.js';
 import { serveClient, type ClientConnection } from './client-connection.js';
@@ -25,6 +26,10 @@ export interface PostgresListenerOptions {
   authorize(principal: Principal, connection: ConnectionConfig): AuthorizationDecision;
   journal: { append(draft: EventDraft): Promise<AuditEvent> };
   recording: RecordingConfig;
+  /** Access requests and command reviews; null: connections and rules that need one refuse. */
+  reviews: ReviewService | null;
+  /** Where reviewers approve, named in refusals (`reviews.approveUrl`). */
+  approveUrl: string | null;
   logger: Logger;
 }
 
@@ -53,6 +58,8 @@ export async function startPostgresListener(
     authorize: options.authorize,
     journal: options.journal,
     recording: options.recording,
+    reviews: options.reviews,
+    approveUrl: options.approveUrl,
     logger,
     secureContext,
     loopback: isLoopbackHost(config.listen.host),

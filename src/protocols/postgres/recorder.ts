@@ -53,6 +53,10 @@ export interface RecorderTotals {
   statements: number;
   errors: number;
   rows: number;
+  /** Run but left out of the record by `recording.exclude`. */
+  excluded: number;
+  /** Refused by a guardrail or a review: never sent to the target. */
+  blocked: number;
 }
 
 export class SessionRecorder {
@@ -65,7 +69,13 @@ export class SessionRecorder {
   /** Background appends not yet settled, and who waits for there to be none. */
   private inFlight = 0;
   private whenSettled: (() => void)[] = [];
-  private readonly counts: RecorderTotals = { statements: 0, errors: 0, rows: 0 };
+  private readonly counts: RecorderTotals = {
+    statements: 0,
+    errors: 0,
+    rows: 0,
+    excluded: 0,
+    blocked: 0,
+  };
 
   constructor(
     private readonly context: SessionContext,
@@ -151,7 +161,7 @@ export class SessionRecorder {
       const statement = statements[0]!;
       try {
         await this.journal.append(
-          queryStart(this.context, statement.receivedAt, statement.request),
+          queryStart(this.context, statement.receivedAt, statement.request, statement.policy),
         );
         return true;
       } catch (error) {
@@ -161,7 +171,9 @@ export class SessionRecorder {
     }
     const results = await Promise.allSettled(
       statements.map((statement) =>
-        this.journal.append(queryStart(this.context, statement.receivedAt, statement.request)),
+        this.journal.append(
+          queryStart(this.context, statement.receivedAt, statement.request, statement.policy),
+        ),
       ),
     );
     const failure = results.find((result) => result.status === 'rejected');
@@ -180,6 +192,17 @@ export class SessionRecorder {
       { err: error, sessionId: this.context.sessionId, statements },
       'the journal could not record a statement; it is refused and not forwarded',
     );
+  }
+
+  /** Leaves a statement out of the record (`recording.exclude`); it still runs and counts. */
+  exclude(statement: Statement): void {
+    statement.recorded = false;
+    this.counts.excluded++;
+  }
+
+  /** A statement refused by a guardrail or a review, whose `guardrail.blocked` is its record. */
+  countBlocked(): void {
+    this.counts.blocked++;
   }
 
   /** Records statements whose start was written but that were never forwarded. */
@@ -371,6 +394,7 @@ export class SessionRecorder {
   }
 
   private writeCompletion(statement: Statement, error: EventError | null): void {
+    if (!statement.recorded) return;
     const durationMs =
       statement.forwardedAt > 0 ? round(performance.now() - statement.forwardedAt) : 0;
     // Keys in sorted order, as event-drafts.ts says why.
@@ -389,6 +413,7 @@ export class SessionRecorder {
         response,
         error,
         durationMs,
+        statement.policy,
       ),
     );
   }

@@ -10,20 +10,39 @@
 // gets an ErrorResponse just before the ReadyForQuery that answers that Sync. Routing the
 // refusal through a real Sync keeps the target's state and the order of answers intact.
 //
+// Before that, the connection's command gate (policy/command-gate.ts) sees each statement: a
+// guardrail may block it (the client gets the rule's message as an ErrorResponse, through the
+// same Sync-in-its-place path, and the session stays usable), hold it for review (reading from
+// the client pauses until a decision; approved, it is recorded and forwarded; refused, it is
+// answered like a block), or leave it out of the record (`recording.exclude`).
+//
 // Target → client: chunks are forwarded as they arrive, scanned (headers only) on the way.
 //
 // Backpressure both ways: when a socket's write buffer is full, the other side stops reading
 // until it drains, so a result of millions of rows passes with bounded memory.
 import type { Socket } from 'node:net';
 import { serialize } from 'pg-protocol';
-import type { EventError, SessionTotals } from '../../audit/event.js';
+import type { EventError, EventPolicy, SessionTotals } from '../../audit/event.js';
 import type { PostgresTarget, RecordingConfig } from '../../config/types.js';
 import type { Logger } from '../../log/index.js';
-import { errorResponse } from './backend-messages.js';
+import type { CommandGate, CommandVerdict } from '../../policy/index.js';
+import type { PendingReview, ReviewService } from '../../reviews/index.js';
+import { errorResponse, noticeResponse } from './backend-messages.js';
 import { closeSocket } from './close-socket.js';
 import { coalesce, type ClientMessage, type ClientMessageReader } from './client-reader.js';
-import { ClientFacingError, GatewayShutdown, SqlState, TokenExpired } from './errors.js';
-import { cancel as cancelEvent, sessionEnd, type SessionContext } from './event-drafts.js';
+import {
+  AccessExpired,
+  ClientFacingError,
+  GatewayShutdown,
+  SqlState,
+  TokenExpired,
+} from './errors.js';
+import {
+  cancel as cancelEvent,
+  guardrailBlocked,
+  sessionEnd,
+  type SessionContext,
+} from './event-drafts.js';
 import { SessionRecorder, type JournalAppender } from './recorder.js';
 import type { Statement } from './statement.js';
 import type { StagedChange } from './statement-requests.js';
@@ -37,6 +56,7 @@ export type EndReason =
   | 'upstream_closed'
   | 'gateway_shutdown'
   | 'token_expired'
+  | 'access_expired'
   | 'error';
 
 const emptyBuffer = Buffer.alloc(0);
@@ -70,7 +90,15 @@ export interface ProxySessionOptions {
    * session ends then (null: it does not expire).
    */
   endsAt?: Date | null;
+  /** When the approved access request the session opened under runs out (null: none). */
+  accessUntil?: Date | null;
+  /** Guardrails and recording exclusions of the connection. */
+  gate: CommandGate;
+  /** Where statements held for review go; null: a review rule refuses like a block. */
+  reviews: Pick<ReviewService, 'requestCommandReview'> | null;
 }
+
+type PauseReason = 'journal' | 'target-busy' | 'review';
 
 /** The longest delay setTimeout takes (about 24.8 days); longer waits are re-armed. */
 const maxTimerDelayMs = 0x7fffffff;
@@ -89,9 +117,14 @@ export class ProxySession {
   private processing = false;
   /** Set while statements wait for their `db.query.start` to commit. */
   private awaitingJournal = false;
-  private readonly pauseReasons = new Set<'journal' | 'target-busy'>();
-  /** Set while dropping refused extended-protocol messages up to the client's Sync. */
-  private discardingToSync = false;
+  private readonly pauseReasons = new Set<PauseReason>();
+  /**
+   * Set while dropping refused extended-protocol messages up to the client's Sync: the refusal
+   * the client gets at that Sync.
+   */
+  private discardReply: Buffer | null = null;
+  /** The review a statement waits for, withdrawn if the session ends first. */
+  private pendingReview: PendingReview | null = null;
   /** Target bytes held back while a refusal reply may need to go in front of them. */
   private heldBack: Buffer | null = null;
   /** Set once the client left (Terminate or disconnect) while answers were still due. */
@@ -135,26 +168,29 @@ export class ProxySession {
       this.logger.warn({ err: error }, 'target connection error'),
     );
     this.upstreamSocket.on('close', () => this.onUpstreamClosed());
-    if (this.options.endsAt) this.armExpiry(this.options.endsAt.getTime());
+    this.armExpiry();
     // The client may have gone while the target was being connected.
     if (this.client.destroyed) this.finish('client_disconnected');
     else if (this.reader.pendingBytes > 0) void this.processInbox();
   }
 
-  /** Ends the session when the access token expires. */
-  private armExpiry(at: number): void {
+  /** Ends the session when the access token, or the approved access it opened under, expires. */
+  private armExpiry(): void {
+    const token = this.options.endsAt?.getTime() ?? Infinity;
+    const access = this.options.accessUntil?.getTime() ?? Infinity;
+    const at = Math.min(token, access);
+    if (at === Infinity) return;
     const delay = at - Date.now();
     if (delay > maxTimerDelayMs) {
-      this.expiryTimer = setTimeout(() => this.armExpiry(at), maxTimerDelayMs);
+      this.expiryTimer = setTimeout(() => this.armExpiry(), maxTimerDelayMs);
     } else {
       this.expiryTimer = setTimeout(
         () => {
-          const expired = new TokenExpired();
-          this.finish(
-            'token_expired',
-            { code: expired.code, message: expired.message },
-            errorResponse(expired),
-          );
+          const [reason, expired] =
+            access <= token
+              ? (['access_expired', new AccessExpired()] as const)
+              : (['token_expired', new TokenExpired()] as const);
+          this.finish(reason, { code: expired.code, message: expired.message }, errorResponse(expired));
         },
         Math.max(0, delay),
       );
@@ -240,40 +276,178 @@ export class ProxySession {
 
     // Also for messages a refusal will drop: forward() unstages their changes.
     const { statements, changes } = this.recorder.observe(messages);
-    let refused = false;
-    if (statements.size > 0) {
+    const refusals =
+      statements.size > 0 && this.options.gate.active ? await this.applyGate(statements) : null;
+    if (this.endReason) {
+      if (changes) for (const change of changes.values()) this.recorder.dropChange(change);
+      return;
+    }
+    const toRecord: Statement[] = [];
+    for (const statement of statements.values())
+      if (statement.recorded && !refusals?.has(statement)) toRecord.push(statement);
+    let unrecordable = false;
+    if (toRecord.length > 0) {
       this.awaitingJournal = true;
-      refused = !(await this.recorder.recordStarts([...statements.values()]));
+      unrecordable = !(await this.recorder.recordStarts(toRecord));
       this.awaitingJournal = false;
       if (this.pauseReasons.has('journal')) this.resume('journal');
       if (this.endReason) {
-        if (!refused)
-          this.recorder.closeUnforwarded(
-            [...statements.values()],
-            'not run: the session ended first',
-          );
+        if (!unrecordable) this.recorder.closeUnforwarded(toRecord, 'not run: the session ended first');
         if (changes) for (const change of changes.values()) this.recorder.dropChange(change);
         return;
       }
     }
-    this.forward(messages, statements, changes, refused);
+    if (unrecordable) {
+      const all = refusals ?? new Map<Statement, Buffer>();
+      for (const statement of toRecord) all.set(statement, refusedStatementReply);
+      this.forward(messages, statements, changes, all);
+    } else {
+      this.forward(messages, statements, changes, refusals);
+    }
   }
 
+  // ---- the command gate ---------------------------------------------------------------------
+
+  /**
+   * Puts each statement through the connection's guardrails and exclusions, in order. Returns
+   * the refused ones, each with the ErrorResponse the client gets in its place.
+   */
+  private async applyGate(
+    statements: Map<ClientMessage, Statement>,
+  ): Promise<Map<Statement, Buffer> | null> {
+    let refusals: Map<Statement, Buffer> | null = null;
+    for (const statement of statements.values()) {
+      if (this.endReason) break;
+      const verdict = this.options.gate.check(statement.request.command);
+      if (verdict.action === 'forward') {
+        if (!verdict.recorded) this.recorder.exclude(statement);
+        continue;
+      }
+      const refusal =
+        verdict.action === 'review' && this.options.reviews
+          ? await this.holdForReview(statement, verdict)
+          : await this.refuse(statement, {
+              rule: verdict.rule,
+              action: 'block',
+              message: verdict.message,
+            });
+      if (refusal) (refusals ??= new Map()).set(statement, refusal);
+    }
+    return refusals;
+  }
+
+  /**
+   * Records the refusal (`guardrail.blocked`) and returns the client's ErrorResponse. The
+   * statement is refused even if the record cannot be written: it never runs either way.
+   */
+  private async refuse(statement: Statement, policy: EventPolicy): Promise<Buffer> {
+    this.recorder.countBlocked();
+    const message = policy.message ?? `Warden: refused by ${policy.rule}`;
+    const error = new ClientFacingError(SqlState.insufficientPrivilege, message, 'ERROR');
+    // Withdrawn because the session ended: its review.withdrawn is the record.
+    if (this.endReason) return errorResponse(error);
+    try {
+      await this.options.journal.append(
+        guardrailBlocked(this.options.context, statement.receivedAt, statement.request, policy, {
+          code: error.code,
+          message,
+        }),
+      );
+    } catch (cause) {
+      this.logger.error(
+        { err: cause, sessionId: this.options.context.sessionId, rule: policy.rule },
+        'could not record a refused statement',
+      );
+    }
+    return errorResponse(error);
+  }
+
+  /**
+   * Opens a review for the statement and waits for its decision, reading nothing more from the
+   * client meanwhile. Returns null when approved (the statement then runs, its events naming the
+   * review), else the refusal.
+   */
+  private async holdForReview(
+    statement: Statement,
+    verdict: Extract<CommandVerdict, { action: 'review' }>,
+  ): Promise<Buffer | null> {
+    const { context } = this.options;
+    this.pause('review');
+    try {
+      let pending: PendingReview;
+      try {
+        pending = await this.options.reviews!.requestCommandReview({
+          connection: context.connection,
+          rule: verdict.rule,
+          policy: verdict.review,
+          actor: context.actor,
+          source: context.source,
+          sessionId: context.sessionId,
+          command: statement.request.command,
+          params: statement.request.params,
+        });
+      } catch (cause) {
+        this.logger.error(
+          { err: cause, sessionId: context.sessionId, rule: verdict.rule },
+          'could not open a review; the statement is refused',
+        );
+        return this.refuse(statement, {
+          rule: verdict.rule,
+          action: 'block',
+          message: `Warden: this statement needs a review (${verdict.rule}), which could not be opened, so it was not run`,
+        });
+      }
+      this.pendingReview = pending;
+      if (this.endReason) pending.withdraw('the session ended');
+      else this.tellClient(holdNotice(pending, verdict));
+      const decision = await pending.decision;
+      this.pendingReview = null;
+      if (decision.approved) {
+        statement.policy = { rule: verdict.rule, action: 'approve', reviewId: pending.id };
+        return null;
+      }
+      const action = { denied: 'deny', expired: 'expire', withdrawn: 'withdraw' }[decision.outcome];
+      return this.refuse(statement, {
+        rule: verdict.rule,
+        action,
+        reviewId: pending.id,
+        message: `Warden: review ${pending.id} ${decision.outcome === 'denied' ? `was denied${decision.by ? ` by ${decision.by}` : ''}` : decision.outcome}: ${decision.reason}`,
+      });
+    } finally {
+      this.resume('review');
+    }
+  }
+
+  /**
+   * Sends the client a message of the gateway's own, when that cannot split a message of the
+   * target's: only while the target owes nothing (it is then not sending).
+   */
+  private tellClient(bytes: Buffer): void {
+    if (this.recorder.awaitsAnswers || this.scanner.inMessage || this.client.destroyed) return;
+    this.bytesToClient += bytes.length;
+    this.client.write(bytes);
+  }
+
+  /**
+   * Forwards a chunk's messages. A refused statement (`refusals`: its reply) never reaches the
+   * target: a Query or FunctionCall is replaced by a Sync, and an Execute (or a Bind, of its own
+   * or covering a refused Execute) and what follows it up to the client's Sync are dropped.
+   */
   private forward(
     messages: ClientMessage[],
     statements: Map<ClientMessage, Statement>,
     changes: Map<ClientMessage, StagedChange> | null,
-    refused: boolean,
+    refusals: Map<Statement, Buffer> | null,
   ): void {
     const out: Buffer[] = [];
     let terminate = false;
     for (const message of messages) {
       const statement = statements.get(message);
       const change = changes?.get(message);
-      if (terminate || this.discardingToSync) {
+      if (terminate || this.discardReply) {
         if (change) this.recorder.dropChange(change);
-        // Its start is committed (unless refused, when recordStarts closed it): close it.
-        if (statement && !refused)
+        // Its start is committed (a refused one has no start, or recordStarts closed it).
+        if (statement && !refusals?.has(statement))
           this.recorder.closeUnforwarded(
             [statement],
             terminate
@@ -282,8 +456,8 @@ export class ProxySession {
           );
         if (!terminate && message.type === 'S') {
           out.push(message.bytes);
-          this.recorder.expectRefusal(refusedStatementReply);
-          this.discardingToSync = false;
+          this.recorder.expectRefusal(this.discardReply!);
+          this.discardReply = null;
         }
         continue;
       }
@@ -292,13 +466,20 @@ export class ProxySession {
         terminate = true;
         continue;
       }
-      if (refused && (statement || message.type === 'B')) {
+      const refusal =
+        refusals &&
+        (statement
+          ? refusals.get(statement)
+          : change?.kind === 'bind' && change.coveredBy
+            ? refusals.get(change.coveredBy)
+            : undefined);
+      if (refusal) {
         if (message.type === 'E' || message.type === 'B') {
           if (change) this.recorder.dropChange(change);
-          this.discardingToSync = true;
+          this.discardReply = refusal;
         } else {
           out.push(serialize.sync());
-          this.recorder.expectRefusal(refusedStatementReply);
+          this.recorder.expectRefusal(refusal);
         }
         continue;
       }
@@ -327,12 +508,12 @@ export class ProxySession {
     this.leaveTimer.unref();
   }
 
-  private pause(reason: 'journal' | 'target-busy'): void {
+  private pause(reason: PauseReason): void {
     this.pauseReasons.add(reason);
     this.client.pause();
   }
 
-  private resume(reason: 'journal' | 'target-busy'): void {
+  private resume(reason: PauseReason): void {
     this.pauseReasons.delete(reason);
     if (this.pauseReasons.size === 0 && !this.endReason && !this.leaving) this.client.resume();
   }
@@ -496,6 +677,7 @@ export class ProxySession {
     this.endReason = reason;
     if (this.leaveTimer) clearTimeout(this.leaveTimer);
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.pendingReview?.withdraw(`the session ended (${reason.replace('_', ' ')})`);
     const { context, startedAt } = this.options;
 
     if (this.heldBack && !this.client.destroyed) this.client.write(this.heldBack);
@@ -521,4 +703,16 @@ export class ProxySession {
     );
     void this.recorder.settled().then(this.resolveEnded);
   }
+}
+
+function holdNotice(
+  pending: PendingReview,
+  verdict: Extract<CommandVerdict, { action: 'review' }>,
+): Buffer {
+  const minutes = Math.round(verdict.review.timeoutMs / 6000) / 10;
+  return noticeResponse(
+    `Warden: this statement is held for review ${pending.id} (${verdict.rule}); nothing has run yet. ` +
+      `It runs once approved, and is refused if no decision comes within ${minutes} min. ` +
+      `Reviewers: warden reviews approve ${pending.id}`,
+  );
 }

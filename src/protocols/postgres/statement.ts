@@ -1,6 +1,6 @@
 // One statement as the recorder follows it: what was asked (the request that goes into the
 // record), and what the target answered, accumulated message by message with bounded memory.
-import type { EventError, EventRequest } from '../../audit/event.js';
+import type { EventError, EventPolicy, EventRequest } from '../../audit/event.js';
 import { ResultSample } from './result-sample.js';
 import type { ScannedMessage } from './server-scanner.js';
 import {
@@ -31,6 +31,10 @@ export class Statement {
   readonly receivedAt = new Date().toISOString();
   /** performance.now() when it was forwarded: durations run from there. */
   forwardedAt = 0;
+  /** False when `recording.exclude` leaves it out of the record (it still runs and counts). */
+  recorded = true;
+  /** The review that let it through, carried by its events. */
+  policy: EventPolicy | null = null;
   readonly sample: ResultSample;
   rows = 0;
   /** DataRows since the last CommandComplete, for a portal suspended without one. */
