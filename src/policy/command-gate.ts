@@ -2,11 +2,7 @@
 // (block, or hold for review) and the recording exclusions, in one decision per command. The
 // statement is parsed at most once per decision, and only when a rule names statement kinds or
 // tables; a connection with no rules decides without looking at the command at all.
-import type {
-  CommandReviewPolicy,
-  ConnectionConfig,
-  RecordingExclusion,
-} from '../config/types.js';
+import type { CommandReviewPolicy, ConnectionConfig, RecordingExclusion } from '../config/types.js';
 import { recordingExcluded } from './command-match.js';
 import { findGuardrail } from './guardrails.js';
 import { classifySql, type CommandProfile } from './sql-classifier.js';

@@ -25,6 +25,13 @@ export const demoIdentities = {
     groups: ['warden-admins'],
     name: 'auditor',
   },
+  /** A person who approves what the agents' guardrails hold for review. */
+  approver: {
+    clientId: 'dba-lead',
+    clientSecret: 'dba-lead-secret',
+    groups: ['dba'],
+    name: 'dba-lead',
+  },
 };
 
 /** The identity providers' log APIs the demo's collectors read (stand-ins, as in the tests). */
@@ -96,7 +103,10 @@ async function seedDatabase(postgres: PostgresSandbox): Promise<void> {
   const admin = new pg.Client({ connectionString: postgres.url() });
   await admin.connect();
   try {
-    await admin.query(`CREATE ROLE ${demoTarget.user} LOGIN PASSWORD '${demoTarget.password}'`);
+    // CREATEROLE: the agent creates a reporting role, to show its password kept out of the record.
+    await admin.query(
+      `CREATE ROLE ${demoTarget.user} LOGIN CREATEROLE PASSWORD '${demoTarget.password}'`,
+    );
     await admin.query(`CREATE DATABASE ${demoTarget.database} OWNER ${demoTarget.user}`);
   } finally {
     await admin.end();
@@ -115,6 +125,7 @@ async function seedDatabase(postgres: PostgresSandbox): Promise<void> {
       INSERT INTO invoices (customer, amount_cents, status) VALUES
         ('acme', 120000, 'paid'), ('globex', 54000, 'overdue'), ('initech', 9900, 'void'),
         ('umbrella', 310000, 'paid'), ('hooli', 7700, 'void');
+      CREATE TABLE import_staging (id serial PRIMARY KEY, payload text);
     `);
   } finally {
     await app.end();

@@ -99,7 +99,8 @@ export async function admit(
     );
     throw new ClientFacingError(SqlState.invalidAuthorization, message);
   }
-  if (!connection.accessApproval) return { principal, connection, grant: decision.grant, accessUntil: null };
+  if (!connection.accessApproval)
+    return { principal, connection, grant: decision.grant, accessUntil: null };
   return admitWithApproval(principal, connection, source, decision.grant, dependencies);
 }
 

@@ -190,7 +190,11 @@ export class ProxySession {
             access <= token
               ? (['access_expired', new AccessExpired()] as const)
               : (['token_expired', new TokenExpired()] as const);
-          this.finish(reason, { code: expired.code, message: expired.message }, errorResponse(expired));
+          this.finish(
+            reason,
+            { code: expired.code, message: expired.message },
+            errorResponse(expired),
+          );
         },
         Math.max(0, delay),
       );
@@ -292,7 +296,8 @@ export class ProxySession {
       this.awaitingJournal = false;
       if (this.pauseReasons.has('journal')) this.resume('journal');
       if (this.endReason) {
-        if (!unrecordable) this.recorder.closeUnforwarded(toRecord, 'not run: the session ended first');
+        if (!unrecordable)
+          this.recorder.closeUnforwarded(toRecord, 'not run: the session ended first');
         if (changes) for (const change of changes.values()) this.recorder.dropChange(change);
         return;
       }
