@@ -321,6 +321,19 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0008_alerts': {
+      // The alert rules' place in the journal (rules/): the last event they evaluated. One row:
+      // one gateway evaluates the rules of a store. Their counting windows are not kept here:
+      // they are rebuilt at start from the journal's events before this cursor.
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('alert_engine')
+          .addColumn('id', 'integer', (column) => column.primaryKey())
+          .addColumn('cursor_seq', 'integer', (column) => column.notNull())
+          .addColumn('updated_at', 'text', (column) => column.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -144,6 +144,7 @@ export interface Database {
   collectors: CollectorsTable;
   identities: IdentitiesTable;
   reviews: ReviewsTable;
+  alert_engine: AlertEngineTable;
 }
 
 /**
@@ -216,4 +217,12 @@ export interface ReviewsTable {
   reason: string | null;
   /** Until when an approved access request lets its identity connect. */
   granted_until: string | null;
+}
+
+/** Where the alert rules stand in the journal (migration 0008): one row, id 1. */
+export interface AlertEngineTable {
+  id: number;
+  /** The last event the rules evaluated; the first start sets it to the journal's head. */
+  cursor_seq: number;
+  updated_at: string;
 }

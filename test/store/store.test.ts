@@ -84,6 +84,7 @@ describe('openStore', () => {
       '0005_collectors',
       '0006_identities',
       '0007_reviews',
+      '0008_alerts',
     ]);
     expect(await again.db.selectFrom('events').select('seq').execute()).toEqual([{ seq: 1 }]);
     const indexes = await sql<{ name: string }>`
