@@ -1,4 +1,4 @@
-// Authorization: which verified identities may use which connection.
+// Policy: which verified identities may use which connection, and what acts on their commands.
 export {
   authorize,
   holdsGroup,
@@ -6,3 +6,6 @@ export {
   type Decision,
   type Grant,
 } from './authorize.js';
+export { classifySql, loadSqlClassifier, type CommandProfile } from './sql-classifier.js';
+export { commandMatches, recordingExcluded } from './command-match.js';
+export { findGuardrail, type GuardrailVerdict } from './guardrails.js';

@@ -1,0 +1,160 @@
+// Which statement kinds each node of the PostgreSQL parse tree stands for. Node names are those
+// of libpg-query's JSON tree (PostgreSQL's own parse nodes), one entry per statement node.
+import type { StatementKind } from '../config/index.js';
+
+const CREATE: readonly StatementKind[] = ['create', 'ddl'];
+const ALTER: readonly StatementKind[] = ['alter', 'ddl'];
+const DROP: readonly StatementKind[] = ['drop', 'ddl'];
+
+/**
+ * Statement nodes whose kinds do not depend on their fields. A statement node missing here and
+ * from `WRAPPERS` (SHOW, EXECUTE, VACUUM, LOCK, LISTEN, ...) is `other`.
+ */
+const FIXED_KINDS: Readonly<Record<string, readonly StatementKind[]>> = {
+  InsertStmt: ['insert'],
+  MergeStmt: ['merge'],
+  CopyStmt: ['copy'],
+  TruncateStmt: ['truncate'],
+  TransactionStmt: ['transaction'],
+  // SET and RESET (RESET is a VariableSetStmt too).
+  VariableSetStmt: ['set'],
+  CallStmt: ['call'],
+  DoStmt: ['do'],
+  CommentStmt: ['ddl'],
+  SecLabelStmt: ['ddl'],
+
+  CreateRoleStmt: ['role', ...CREATE],
+  AlterRoleStmt: ['role', ...ALTER],
+  AlterRoleSetStmt: ['role', ...ALTER],
+  DropRoleStmt: ['role', ...DROP],
+
+  CreateStmt: CREATE,
+  CreateTableAsStmt: CREATE,
+  CreateForeignTableStmt: CREATE,
+  ViewStmt: CREATE,
+  IndexStmt: CREATE,
+  CreateFunctionStmt: CREATE,
+  CreateSchemaStmt: CREATE,
+  CreateExtensionStmt: CREATE,
+  CreateSeqStmt: CREATE,
+  CompositeTypeStmt: CREATE,
+  CreateEnumStmt: CREATE,
+  CreateRangeStmt: CREATE,
+  CreateDomainStmt: CREATE,
+  // CREATE AGGREGATE / OPERATOR / TYPE / COLLATION / TEXT SEARCH ...
+  DefineStmt: CREATE,
+  CreateTrigStmt: CREATE,
+  CreateEventTrigStmt: CREATE,
+  RuleStmt: CREATE,
+  CreatePolicyStmt: CREATE,
+  CreatePublicationStmt: CREATE,
+  CreateSubscriptionStmt: CREATE,
+  CreateFdwStmt: CREATE,
+  CreateForeignServerStmt: CREATE,
+  CreateUserMappingStmt: CREATE,
+  CreateTableSpaceStmt: CREATE,
+  CreateAmStmt: CREATE,
+  CreateCastStmt: CREATE,
+  CreateConversionStmt: CREATE,
+  CreateOpClassStmt: CREATE,
+  CreateOpFamilyStmt: CREATE,
+  CreatePLangStmt: CREATE,
+  CreateTransformStmt: CREATE,
+  CreateStatsStmt: CREATE,
+  CreatedbStmt: CREATE,
+  ImportForeignSchemaStmt: CREATE,
+
+  AlterTableStmt: ALTER,
+  AlterDomainStmt: ALTER,
+  AlterEnumStmt: ALTER,
+  AlterExtensionStmt: ALTER,
+  AlterExtensionContentsStmt: ALTER,
+  AlterFunctionStmt: ALTER,
+  AlterObjectSchemaStmt: ALTER,
+  AlterObjectDependsStmt: ALTER,
+  AlterOwnerStmt: ALTER,
+  AlterSeqStmt: ALTER,
+  AlterTSConfigurationStmt: ALTER,
+  AlterTSDictionaryStmt: ALTER,
+  AlterTableSpaceOptionsStmt: ALTER,
+  AlterTableMoveAllStmt: ALTER,
+  AlterTypeStmt: ALTER,
+  AlterOperatorStmt: ALTER,
+  AlterPolicyStmt: ALTER,
+  AlterPublicationStmt: ALTER,
+  AlterSubscriptionStmt: ALTER,
+  AlterEventTrigStmt: ALTER,
+  AlterFdwStmt: ALTER,
+  AlterForeignServerStmt: ALTER,
+  AlterUserMappingStmt: ALTER,
+  AlterOpFamilyStmt: ALTER,
+  AlterCollationStmt: ALTER,
+  AlterStatsStmt: ALTER,
+  AlterDatabaseStmt: ALTER,
+  AlterDatabaseSetStmt: ALTER,
+  AlterDatabaseRefreshCollStmt: ALTER,
+  AlterSystemStmt: ALTER,
+  // ALTER ... RENAME, and ALTER ... OWNER of everything that has one.
+  RenameStmt: ALTER,
+  ReassignOwnedStmt: ALTER,
+
+  DropStmt: DROP,
+  DropOwnedStmt: DROP,
+  DropSubscriptionStmt: DROP,
+  DropTableSpaceStmt: DROP,
+  DropUserMappingStmt: DROP,
+  DropdbStmt: DROP,
+};
+
+/**
+ * Statement nodes that only carry another statement (EXPLAIN, PREPARE, DECLARE CURSOR) or are
+ * part of one (a function's RETURN, ALTER TABLE's REPLICA IDENTITY): the statements inside them
+ * are classified, the wrapper adds no kind of its own.
+ */
+const WRAPPERS: ReadonlySet<string> = new Set([
+  'ExplainStmt',
+  'PrepareStmt',
+  'DeclareCursorStmt',
+  'ReturnStmt',
+  'ReplicaIdentityStmt',
+  'RawStmt',
+  'PLAssignStmt',
+  'SetOperationStmt',
+]);
+
+/** Parse-tree node names of statements: PostgreSQL names every one `...Stmt`. */
+export function isStatementNode(name: string): boolean {
+  return name.endsWith('Stmt') && name.charCodeAt(0) <= 90; /* 'Z': node names are capitalised */
+}
+
+/**
+ * The kinds of one statement node. `field` is the name of the field that holds it, which tells
+ * an INSERT's VALUES list (a SelectStmt under `selectStmt`, which reads nothing) from a query.
+ */
+export function statementKinds(
+  name: string,
+  fields: Record<string, unknown>,
+  field: string,
+): readonly StatementKind[] {
+  const fixed = FIXED_KINDS[name];
+  if (fixed) return fixed;
+  switch (name) {
+    case 'SelectStmt':
+      if (fields.intoClause) return ['select', ...CREATE]; // SELECT INTO creates a table
+      return fields.valuesLists && field === 'selectStmt' ? [] : ['select'];
+    case 'UpdateStmt':
+      // WHERE CURRENT OF is a WHERE clause too (it names one row).
+      return fields.whereClause ? ['update'] : ['update', 'update-without-where'];
+    case 'DeleteStmt':
+      return fields.whereClause ? ['delete'] : ['delete', 'delete-without-where'];
+    case 'GrantStmt':
+    case 'GrantRoleStmt':
+      return [fields.is_grant ? 'grant' : 'revoke'];
+    case 'AlterDefaultPrivilegesStmt': {
+      // Its GRANT or REVOKE is a plain field, not a statement node of its own.
+      const action = fields.action as { is_grant?: boolean } | undefined;
+      return [action?.is_grant ? 'grant' : 'revoke', ...ALTER];
+    }
+  }
+  return WRAPPERS.has(name) ? [] : ['other'];
+}
