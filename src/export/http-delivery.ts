@@ -1,51 +1,20 @@
 // One HTTP request of a sink, and what its answer means for delivery. Shared by the HTTP sinks
 // (webhook, Datadog, Splunk) so that timeouts, Retry-After and status classes are handled alike.
-import { request, type Dispatcher } from 'undici';
-import { describeNetworkError, readBody, retryAfterMs } from '../http/index.js';
+import {
+  answerDetail,
+  postOnce,
+  retryAfterMs,
+  type HttpAnswer,
+  type PostRequest,
+} from '../http/index.js';
 import type { DeliveryOutcome } from './sink.js';
 
-export interface HttpDeliveryRequest {
-  url: string;
-  headers: Record<string, string>;
-  body: string | Buffer;
-  timeoutMs: number;
-  signal: AbortSignal;
-  dispatcher?: Dispatcher;
-}
-
-export interface HttpAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  /** At most 64 KiB of the body, as text: enough for an error message, bounded for a hostile one. */
-  body: string;
-}
-
-const MAX_ANSWER_BYTES = 64 * 1024;
+export type { HttpAnswer };
 
 /** POSTs the body; resolves with the answer, or with an outcome when there was none (network, timeout). */
-export async function post(req: HttpDeliveryRequest): Promise<HttpAnswer | DeliveryOutcome> {
-  const timeout = AbortSignal.timeout(req.timeoutMs);
-  try {
-    const response = await request(req.url, {
-      method: 'POST',
-      headers: req.headers,
-      body: req.body,
-      signal: AbortSignal.any([req.signal, timeout]),
-      headersTimeout: req.timeoutMs,
-      bodyTimeout: req.timeoutMs,
-      ...(req.dispatcher ? { dispatcher: req.dispatcher } : {}),
-    });
-    return {
-      status: response.statusCode,
-      headers: response.headers,
-      body: await readBody(response.body, MAX_ANSWER_BYTES, 'truncate'),
-    };
-  } catch (error) {
-    const reason = timeout.aborted
-      ? `no answer within ${req.timeoutMs} ms`
-      : `request failed: ${describeNetworkError(error)}`;
-    return { kind: 'retry', reason };
-  }
+export async function post(req: PostRequest): Promise<HttpAnswer | DeliveryOutcome> {
+  const answer = await postOnce(req);
+  return 'failure' in answer ? { kind: 'retry', reason: answer.failure } : answer;
 }
 
 export function isAnswer(value: HttpAnswer | DeliveryOutcome): value is HttpAnswer {
@@ -69,10 +38,4 @@ export function classifyAnswer(answer: HttpAnswer, destination: string): Deliver
       : { kind: 'retry', reason, status, retryAfterMs: after };
   }
   return { kind: 'rejected', reason, status, splittable: status === 400 };
-}
-
-function answerDetail(body: string): string {
-  const text = body.replace(/\s+/g, ' ').trim();
-  if (text === '') return '';
-  return `: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`;
 }

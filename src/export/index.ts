@@ -13,3 +13,5 @@ export {
   type SinkStatus,
 } from './sink-admin.js';
 export type { DeliveryOutcome, Entry, ExportRecord, Sink } from './sink.js';
+/** A sink's filter as a predicate; alert rules match types, connections, groups and outcomes alike. */
+export { compileSinkFilter } from './sink-filter.js';

@@ -27,3 +27,10 @@ export function headerValue(headers: AnswerHeaders, name: string): string | unde
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
+
+/** An answer's body as a short detail for an error message: `: <text>`, or nothing when empty. */
+export function answerDetail(body: string): string {
+  const text = body.replace(/\s+/g, ' ').trim();
+  if (text === '') return '';
+  return `: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`;
+}

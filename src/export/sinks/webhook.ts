@@ -1,13 +1,13 @@
-// POSTs events as JSON to a URL, signed per Standard Webhooks: `webhook-id` (the event's id, the
-// receiver's idempotency key), `webhook-timestamp`, and `webhook-signature` = v1,base64 of
-// HMAC-SHA256 over `{id}.{timestamp}.{body}` with the secret's bytes.
-import { createHash, createHmac } from 'node:crypto';
+// POSTs events as JSON to a URL, signed per Standard Webhooks (src/http/standard-webhooks.ts), with
+// the event's id as `webhook-id`: the receiver's idempotency key.
+import { createHash } from 'node:crypto';
 import type { WebhookSinkConfig } from '../../config/index.js';
+import { webhookSigner } from '../../http/index.js';
 import { classifyAnswer, isAnswer, post } from '../http-delivery.js';
 import type { DeliveryOutcome, Entry, ExportRecord, Sink } from '../sink.js';
 
 export function createWebhookSink(config: WebhookSinkConfig): Sink {
-  const key = config.secret ? Buffer.from(config.secret.slice('whsec_'.length), 'base64') : null;
+  const sign = webhookSigner(config.secret);
   const destination = `webhook ${new URL(config.url).host}`;
   return {
     maxEventsPerRequest: config.mode === 'event' ? 1 : undefined,
@@ -17,21 +17,12 @@ export function createWebhookSink(config: WebhookSinkConfig): Sink {
         config.mode === 'event'
           ? (entries[0] as Entry).text
           : `[${entries.map((entry) => entry.text).join(',')}]`;
-      const id = messageId(entries);
-      const timestamp = String(Math.floor(Date.now() / 1000));
       const headers: Record<string, string> = {
         ...config.headers,
         'content-type': 'application/json',
         'user-agent': 'warden-webhook',
-        'webhook-id': id,
-        'webhook-timestamp': timestamp,
+        ...sign(messageId(entries), body),
       };
-      if (key) {
-        const signature = createHmac('sha256', key)
-          .update(`${id}.${timestamp}.${body}`)
-          .digest('base64');
-        headers['webhook-signature'] = `v1,${signature}`;
-      }
       const answer = await post({
         url: config.url,
         headers,
