@@ -1,3 +1,6 @@
+import { readAccessApproval } from './approval-policy-schema.js';
+import { readGuardrails } from './guardrails-schema.js';
+import { readMasking } from './masking-schema.js';
 import { readableFile } from './readable-file.js';
 import {
   integer,
@@ -12,7 +15,6 @@ import {
   type Read,
 } from './reader.js';
 import { readGroupRef } from './group-ref.js';
-import { BUILTIN_DETECTORS } from './policy-types.js';
 import {
   targetAuthMethods,
   type ConnectionConfig,
@@ -46,6 +48,9 @@ const readConnection: Read<ConnectionConfig> = (value, path, context) => {
     'target',
     'allow',
     'tags',
+    'accessApproval',
+    'guardrails',
+    'masking',
   ]);
   return {
     name: connection.required('name', connectionName),
@@ -53,13 +58,9 @@ const readConnection: Read<ConnectionConfig> = (value, path, context) => {
     target: connection.required('target', readPostgresTarget),
     allow: connection.optional('allow', listOf(readGroupRef), []),
     tags: connection.optional('tags', listOf(nonEmptyString), []),
-    guardrails: [],
-    accessApproval: null,
-    masking: {
-      detectors: [...BUILTIN_DETECTORS],
-      custom: [],
-      results: { columns: [], detectors: [] },
-    },
+    guardrails: connection.optional('guardrails', readGuardrails, []),
+    accessApproval: connection.optional('accessApproval', readAccessApproval, null),
+    masking: connection.section('masking', readMasking),
   };
 };
 

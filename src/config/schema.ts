@@ -1,10 +1,14 @@
 import { resolve } from 'node:path';
+import { alertsReader } from './alerts-schema.js';
 import { readCollectors } from './collectors-schema.js';
 import { readConnections } from './connections-schema.js';
 import { readIdentity } from './identity-schema.js';
 import { isLoopbackHost, listenAddress } from './listen-address.js';
+import { readNotifications } from './notifications-schema.js';
 import { readableFile } from './readable-file.js';
+import { exclusionsReader } from './recording-exclusions-schema.js';
 import { readRetention } from './retention-schema.js';
+import { reviewsReader } from './reviews-schema.js';
 import { readSinks } from './sinks-schema.js';
 import { integer, Mapping, oneOf, type Read } from './reader.js';
 import type {
@@ -31,20 +35,43 @@ export const readWardenConfig: Read<WardenConfig> = (value, path, context) => {
     'sinks',
     'retention',
     'collectors',
+    'alerts',
+    'notifications',
+    'reviews',
   ]);
-  const config = {
-    store: root.section('store', readStore),
-    api: root.section('api', readApi),
-    identity: root.section('identity', readIdentity),
-    listeners: root.section('listeners', readListeners),
-    connections: root.optional('connections', readConnections, []),
-    recording: root.section('recording', readRecording),
-    sinks: root.optional('sinks', readSinks, []),
-    retention: root.section('retention', readRetention),
-    collectors: root.optional('collectors', readCollectors, []),
-    alerts: [],
-    notifications: [],
-    reviews: { notify: [], approveUrl: null },
+  // Sections are read in the file's order, so issues are listed in it; except that
+  // notifications come before the alerts that refer to them by name.
+  const store = root.section('store', readStore);
+  const api = root.section('api', readApi);
+  const identity = root.section('identity', readIdentity);
+  const listeners = root.section('listeners', readListeners);
+  const connections = root.optional('connections', readConnections, []);
+  const connectionNames = connections.map((connection) => connection.name);
+  const recording = root.section('recording', recordingReader(connectionNames));
+  const sinks = root.optional('sinks', readSinks, []);
+  const retention = root.section('retention', readRetention);
+  const collectors = root.optional('collectors', readCollectors, []);
+  const notifications = root.optional('notifications', readNotifications, []);
+  const notificationNames = notifications.map((channel) => channel.name);
+  const alerts = root.optional(
+    'alerts',
+    alertsReader({ connections: connectionNames, notifications: notificationNames }),
+    [],
+  );
+  const reviews = root.section('reviews', reviewsReader(notificationNames));
+  const config: WardenConfig = {
+    store,
+    api,
+    identity,
+    listeners,
+    connections,
+    recording,
+    sinks,
+    retention,
+    collectors,
+    alerts,
+    notifications,
+    reviews,
   };
   reportUnknownProviders(config, context);
   return config;
@@ -62,9 +89,18 @@ function reportUnknownProviders(config: WardenConfig, context: Parameters<Read<u
     }
   };
   config.identity.adminGroups.forEach((ref, k) => check(ref, `identity.adminGroups[${k}]`));
-  config.connections.forEach((connection, i) =>
-    connection.allow.forEach((ref, j) => check(ref, `connections[${i}].allow[${j}]`)),
-  );
+  config.connections.forEach((connection, i) => {
+    const path = `connections[${i}]`;
+    connection.allow.forEach((ref, j) => check(ref, `${path}.allow[${j}]`));
+    connection.accessApproval?.approverGroups.forEach((ref, j) =>
+      check(ref, `${path}.accessApproval.approverGroups[${j}]`),
+    );
+    connection.guardrails.forEach((guardrail, j) =>
+      guardrail.review?.approverGroups.forEach((ref, k) =>
+        check(ref, `${path}.guardrails[${j}].review.approverGroups[${k}]`),
+      ),
+    );
+  });
 }
 
 const readStore: Read<StoreConfig> = (value, path, context) => {
@@ -170,10 +206,12 @@ const readTlsFiles: Read<TlsFiles> = (value, path, context) => {
 };
 
 /** Up to 16 MiB of each result is kept in its record; 0 keeps counts only. */
-const readRecording: Read<RecordingConfig> = (value, path, context) => {
-  const recording = Mapping.read(value, path, context, ['responseSample']);
-  return {
-    responseSample: recording.optional('responseSample', integer(0, 16 * 1024 * 1024), 65536),
-    exclude: [],
+function recordingReader(connectionNames: readonly string[]): Read<RecordingConfig> {
+  return (value, path, context) => {
+    const recording = Mapping.read(value, path, context, ['responseSample', 'exclude']);
+    return {
+      responseSample: recording.optional('responseSample', integer(0, 16 * 1024 * 1024), 65536),
+      exclude: recording.optional('exclude', exclusionsReader(connectionNames), []),
+    };
   };
-};
+}

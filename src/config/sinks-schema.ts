@@ -1,4 +1,5 @@
 import { duration } from './duration.js';
+import { eventTypePattern } from './event-type-pattern.js';
 import {
   integer,
   listOf,
@@ -98,11 +99,6 @@ const readFilter: Read<SinkFilter> = (value, path, context) => {
     outcomes: filter.optional('outcomes', listOf(oneOf(sinkOutcomes)), []),
   };
 };
-
-const eventTypePattern = stringMatching(
-  /^[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?$|^\*$/,
-  'an event type such as db.query, or a prefix such as db.*',
-);
 
 /** `now` (the default), `beginning`, or an ISO 8601 time. */
 const readStart: Read<SinkStart> = (value, path, context) => {

@@ -11,10 +11,13 @@ describe('config defaults', () => {
       identity: { providers: [], adminGroups: [], clockSkewSeconds: 60 },
       listeners: { postgres: null },
       connections: [],
-      recording: { responseSample: 65536 },
+      recording: { responseSample: 65536, exclude: [] },
       sinks: [],
       retention: { events: null, types: {}, intervalMs: 3_600_000 },
       collectors: [],
+      alerts: [],
+      notifications: [],
+      reviews: { notify: [], approveUrl: null },
     });
   });
 
@@ -27,7 +30,7 @@ describe('config defaults', () => {
     expect(config.recording.responseSample).toBe(65536);
   });
 
-  it('a connection defaults its tags, target tls, port and password', () => {
+  it('a connection defaults its tags, target tls, port, password, guardrails, approval and masking', () => {
     const config = parse(
       `connections:
   - name: pg
@@ -48,6 +51,13 @@ describe('config defaults', () => {
       },
       allow: [],
       tags: [],
+      guardrails: [],
+      accessApproval: null,
+      masking: {
+        detectors: ['email', 'card', 'secrets', 'passwords'],
+        custom: [],
+        results: { columns: [], detectors: [] },
+      },
     });
   });
 

@@ -80,10 +80,10 @@ describe('config issues', () => {
     alow:
       - group: agents-db`),
     ).toEqual([
-      'connections[0].alow: unknown key; expected one of name, type, target, allow, tags',
+      'connections[0].alow: unknown key; expected one of name, type, target, allow, tags, accessApproval, guardrails, masking',
     ]);
     expect(issuesOf('recordings: {}')).toEqual([
-      'recordings: unknown key; expected one of store, api, identity, listeners, connections, recording, sinks, retention, collectors',
+      'recordings: unknown key; expected one of store, api, identity, listeners, connections, recording, sinks, retention, collectors, alerts, notifications, reviews',
     ]);
   });
 

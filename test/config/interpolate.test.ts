@@ -33,7 +33,7 @@ describe('${VAR} interpolation', () => {
 
   it('does not interpolate keys', () => {
     expect(issuesOf('${KEY}: 1', { KEY: 'api' })).toEqual([
-      '${KEY}: unknown key; expected one of store, api, identity, listeners, connections, recording, sinks, retention, collectors',
+      '${KEY}: unknown key; expected one of store, api, identity, listeners, connections, recording, sinks, retention, collectors, alerts, notifications, reviews',
     ]);
   });
 

@@ -2,6 +2,7 @@ import { duration } from '../duration.js';
 import { Mapping, oneOf, secretString, stringMatching, type Read } from '../reader.js';
 import type { SinkCommon } from '../sink-types.js';
 import { httpUrl } from './http-url.js';
+import { webhookSecret } from './webhook-secret.js';
 import type { SinkTypeDefinition } from './definition.js';
 
 export interface WebhookSinkConfig extends SinkCommon {
@@ -31,14 +32,6 @@ const readHeaders: Read<Record<string, string>> = (value, path, context) => {
   return headers;
 };
 
-const whsecSecret: Read<string> = (value, path, context) => {
-  const secret = secretString(value, path, context);
-  if (secret !== '' && !/^whsec_[A-Za-z0-9+/]+=*$/.test(secret)) {
-    context.issues.add(path, 'expected whsec_ followed by base64 (value not shown)');
-  }
-  return secret;
-};
-
 export const webhookSink: SinkTypeDefinition<WebhookSinkConfig> = {
   keys: ['url', 'secret', 'mode', 'headers', 'timeout'],
   batch: {
@@ -50,7 +43,7 @@ export const webhookSink: SinkTypeDefinition<WebhookSinkConfig> = {
   read: (sink: Mapping) => ({
     type: 'webhook',
     url: sink.required('url', httpUrl),
-    secret: sink.optional('secret', whsecSecret, null),
+    secret: sink.optional('secret', webhookSecret, null),
     mode: sink.optional('mode', oneOf(['event', 'batch']), 'event'),
     headers: sink.optional('headers', readHeaders, {}),
     timeoutMs: sink.optional('timeout', duration(100, 300_000, 'of 100ms to 5m'), 10_000),
