@@ -9,7 +9,8 @@ export interface PostRequest {
   body: string | Buffer;
   /** For the whole exchange: connecting, the answer's headers and its body. */
   timeoutMs: number;
-  signal: AbortSignal;
+  /** Aborts the request besides the timeout. */
+  signal?: AbortSignal;
   dispatcher?: Dispatcher;
 }
 
@@ -35,7 +36,7 @@ export async function postOnce(req: PostRequest): Promise<HttpAnswer | NoAnswer>
       method: 'POST',
       headers: req.headers,
       body: req.body,
-      signal: AbortSignal.any([req.signal, timeout]),
+      signal: req.signal ? AbortSignal.any([req.signal, timeout]) : timeout,
       headersTimeout: req.timeoutMs,
       bodyTimeout: req.timeoutMs,
       ...(req.dispatcher ? { dispatcher: req.dispatcher } : {}),
