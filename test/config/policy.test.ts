@@ -1,4 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
 import { issuesOf, oktaProvider, parse, pgConnection } from './helpers.js';
 
 const env = { PG_PROD_PASSWORD: 'pw' };
@@ -597,5 +599,22 @@ reviews:
       'reviews.notify[0]: no notification channel named "oncall"; configured: none',
       'reviews.approveUrl: expected an http:// or https:// URL, got "ftp://warden.internal"',
     ]);
+  });
+});
+
+describe('warden.example.yaml policy sections', () => {
+  it('blocks unbounded writes, reviews drops, masks and alerts on a burst of deletes', async () => {
+    const example = fileURLToPath(new URL('../../warden.example.yaml', import.meta.url));
+    const config = await loadConfig(example, env);
+    const [connection] = config.connections;
+    expect(connection?.guardrails.map(({ name, action }) => ({ name, action }))).toEqual([
+      { name: 'no-unbounded-writes', action: 'block' },
+      { name: 'drops-need-review', action: 'review' },
+    ]);
+    expect(connection?.masking.custom.map((detector) => detector.name)).toEqual(['employee-id']);
+    expect(config.alerts[0]).toMatchObject({
+      name: 'delete-burst',
+      threshold: { count: 5, windowMs: 60_000, by: 'actor' },
+    });
   });
 });
