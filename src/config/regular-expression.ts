@@ -1,6 +1,9 @@
 import { nonEmptyString, type Read } from './reader.js';
 
-/** A JavaScript regular expression compiled with `flags`; one that does not compile is refused with the engine's reason. */
+/**
+ * A JavaScript regular expression compiled with `flags`; one that does not compile is refused
+ * with the engine's reason.
+ */
 export function regularExpression(flags: string): Read<RegExp> {
   return (value, path, context) => {
     const source = nonEmptyString(value, path, context);
