@@ -5,8 +5,4 @@ export { isLoopbackHost } from './listen-address.js';
 export type * from './types.js';
 export { defaultAlgorithms, publicKeyAlgorithms } from './algorithms.js';
 export { ENTRA_LOGS } from './collector-types.js';
-export {
-  ALERT_SEVERITIES,
-  BUILTIN_DETECTORS,
-  STATEMENT_KINDS,
-} from './policy-types.js';
+export { ALERT_SEVERITIES, BUILTIN_DETECTORS, STATEMENT_KINDS } from './policy-types.js';
