@@ -9,3 +9,5 @@ export {
 export { classifySql, loadSqlClassifier, type CommandProfile } from './sql-classifier.js';
 export { commandMatches, recordingExcluded } from './command-match.js';
 export { findGuardrail, type GuardrailVerdict } from './guardrails.js';
+export { commandGateFor, type CommandGate, type CommandVerdict } from './command-gate.js';
+export { Masker, maskerFor } from './masking/index.js';
