@@ -3,16 +3,15 @@ import type { GroupRef } from '../config/types.js';
 import type { Principal } from '../identity/principal.js';
 import { holdsGroup } from '../policy/index.js';
 import { sendError } from './errors.js';
+import { verifiedIdentity, type IdentityAuthOptions } from './identity-auth.js';
 
-export interface AdminAuthOptions {
-  verifyToken(token: string): Promise<Principal>;
+export interface AdminAuthOptions extends IdentityAuthOptions {
   adminGroups: GroupRef[];
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal?: Principal;
-  }
+/** Whether the identity holds one of `identity.adminGroups`. */
+export function isAdmin(principal: Principal, adminGroups: GroupRef[]): boolean {
+  return adminGroups.some((ref) => holdsGroup(principal, ref));
 }
 
 /**
@@ -21,22 +20,13 @@ declare module 'fastify' {
  * without an admin group → 403. The token is never echoed back or logged.
  */
 export function createAdminAuth(options: AdminAuthOptions) {
-  return async function requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match?.[1]) {
-      reply.header('WWW-Authenticate', 'Bearer realm="warden"');
-      return sendError(reply, 401, 'unauthorized', 'a bearer token is required');
-    }
-    let principal: Principal;
-    try {
-      principal = await options.verifyToken(match[1]);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : 'token rejected';
-      reply.header('WWW-Authenticate', 'Bearer realm="warden", error="invalid_token"');
-      return sendError(reply, 401, 'invalid_token', `token rejected: ${reason}`);
-    }
-    if (!options.adminGroups.some((ref) => holdsGroup(principal, ref))) {
+  return async function requireAdmin(
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply | void> {
+    const principal = await verifiedIdentity(request, reply, options);
+    if (!principal) return reply;
+    if (!isAdmin(principal, options.adminGroups)) {
       // The admin group names are not disclosed: knowing them is a step towards getting in.
       return sendError(
         reply,

@@ -7,11 +7,14 @@ import type { CollectorAdmin } from '../collectors/index.js';
 import type { SinkAdmin } from '../export/index.js';
 import type { Principal } from '../identity/principal.js';
 import type { Logger } from '../log/index.js';
+import type { ReviewService } from '../reviews/index.js';
 import { createAdminAuth } from './admin-auth.js';
 import { createErrorHandler, sendError } from './errors.js';
+import { createIdentityAuth } from './identity-auth.js';
 import { registerCollectorRoutes } from './routes/collectors.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerIdentityRoutes } from './routes/identities.js';
+import { registerReviewRoutes } from './routes/reviews.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerSinkRoutes } from './routes/sinks.js';
 
@@ -26,6 +29,8 @@ export interface ApiServerOptions {
   sinks?: SinkAdmin | null;
   /** The identity-provider log collectors' state; null when the API is built without them. */
   collectors?: CollectorAdmin | null;
+  /** Access requests and command reviews; null when the API is built without them. */
+  reviews?: ReviewService | null;
   /** What `/healthz` reports: `status` (ok, degraded, or unavailable, answered with 503) and more. */
   health(): { status?: 'ok' | 'degraded' | 'unavailable' } & Record<string, unknown>;
   logger: Logger;
@@ -77,6 +82,14 @@ export async function buildApi(options: ApiServerOptions): Promise<FastifyInstan
     if (options.sinks) registerSinkRoutes(admin, options.sinks);
     if (options.collectors) registerCollectorRoutes(admin, options.collectors);
   });
+  const reviews = options.reviews;
+  if (reviews) {
+    // Requesters and approvers need no admin group: the review's own rules decide.
+    await app.register(async (identified) => {
+      identified.addHook('onRequest', createIdentityAuth(options));
+      registerReviewRoutes(identified, reviews, options.adminGroups);
+    });
+  }
   return app;
 }
 

@@ -1,0 +1,132 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { GroupRef } from '../../config/types.js';
+import type { Principal } from '../../identity/principal.js';
+import {
+  REVIEW_KINDS,
+  REVIEW_STATES,
+  ReviewConflictError,
+  ReviewForbiddenError,
+  ReviewNotFoundError,
+  type ReviewService,
+} from '../../reviews/index.js';
+import { isAdmin } from '../admin-auth.js';
+import { sendError } from '../errors.js';
+
+// Access requests and command reviews. Any verified identity may call these: the service shows
+// each one the reviews they asked for or may decide (an admin all), and decides who may decide.
+
+const ReviewListQuery = Type.Object(
+  {
+    state: Type.Optional(Type.Union(REVIEW_STATES.map((state) => Type.Literal(state)))),
+    kind: Type.Optional(Type.Union(REVIEW_KINDS.map((kind) => Type.Literal(kind)))),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+type ReviewListQuery = Static<typeof ReviewListQuery>;
+
+const ReviewParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+type ReviewParams = Static<typeof ReviewParams>;
+
+/** Some text, not only blanks: a reason is read by people. */
+const reasonText = Type.String({ minLength: 1, maxLength: 1000, pattern: '\\S' });
+
+const ApproveBody = Type.Object(
+  { reason: Type.Optional(reasonText) },
+  { additionalProperties: false },
+);
+type ApproveBody = Static<typeof ApproveBody>;
+
+const DenyBody = Type.Object({ reason: reasonText }, { additionalProperties: false });
+type DenyBody = Static<typeof DenyBody>;
+
+/** The service's refusals as API errors; anything else is the error handler's. */
+async function answer<T>(reply: FastifyReply, work: () => Promise<T>) {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ReviewNotFoundError)
+      return sendError(reply, 404, 'not_found', error.message);
+    if (error instanceof ReviewForbiddenError)
+      return sendError(reply, 403, 'forbidden', error.message);
+    if (error instanceof ReviewConflictError)
+      return sendError(reply, 409, 'conflict', error.message);
+    throw error;
+  }
+}
+
+export function registerReviewRoutes(
+  app: FastifyInstance,
+  reviews: ReviewService,
+  adminGroups: GroupRef[],
+): void {
+  // Set by the identity hook of the scope these routes are registered in.
+  const viewer = (request: FastifyRequest) => request.principal as Principal;
+  const admin = (request: FastifyRequest) => isAdmin(viewer(request), adminGroups);
+
+  app.get<{ Querystring: ReviewListQuery }>(
+    '/api/v1/reviews',
+    {
+      schema: {
+        querystring: ReviewListQuery,
+        summary:
+          'Access requests and command reviews, newest first: those you asked for or may decide (an admin sees all)',
+      },
+    },
+    async (request) => {
+      const { limit = 100, ...filter } = request.query;
+      return {
+        reviews: await reviews.list({ ...filter, limit }, viewer(request), admin(request)),
+      };
+    },
+  );
+
+  app.get<{ Params: ReviewParams }>(
+    '/api/v1/reviews/:id',
+    { schema: { params: ReviewParams, summary: 'One review' } },
+    async (request, reply) =>
+      answer(reply, async () => ({
+        review: await reviews.get(request.params.id, viewer(request), admin(request)),
+      })),
+  );
+
+  app.post<{ Params: ReviewParams; Body: ApproveBody }>(
+    '/api/v1/reviews/:id/approve',
+    {
+      schema: {
+        params: ReviewParams,
+        body: ApproveBody,
+        summary:
+          'Approve a pending review (members of its approver groups, never the requester; one approval per identity)',
+      },
+      // The reason is optional, and so is a body holding nothing but it.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+    },
+    async (request, reply) =>
+      answer(reply, async () => ({
+        review: await reviews.approve(
+          request.params.id,
+          viewer(request),
+          request.body.reason ?? null,
+        ),
+      })),
+  );
+
+  app.post<{ Params: ReviewParams; Body: DenyBody }>(
+    '/api/v1/reviews/:id/deny',
+    {
+      schema: {
+        params: ReviewParams,
+        body: DenyBody,
+        summary: 'Deny a pending review, with the reason the requester is told',
+      },
+    },
+    async (request, reply) =>
+      answer(reply, async () => ({
+        review: await reviews.deny(request.params.id, viewer(request), request.body.reason),
+      })),
+  );
+}
