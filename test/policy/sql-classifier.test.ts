@@ -48,7 +48,7 @@ describe('classifySql', () => {
     ["CREATE USER app WITH PASSWORD 'p'", ['create', 'ddl', 'role'], []],
     ['DROP ROLE app', ['ddl', 'drop', 'role'], []],
     ['CREATE TABLE t (id int)', ['create', 'ddl'], ['t']],
-    ['CREATE TABLE t2 AS SELECT * FROM t', ['create', 'ddl', 'select'], ['t', 't2']],
+    ['CREATE TABLE t2 AS SELECT * FROM t', ['create', 'ddl', 'select'], ['t2', 't']],
     ['SELECT * INTO t2 FROM t', ['create', 'ddl', 'select'], ['t2', 't']],
     ['CREATE INDEX i ON orders (created)', ['create', 'ddl'], ['orders']],
     ['CREATE VIEW v AS SELECT * FROM orders', ['create', 'ddl', 'select'], ['v', 'orders']],
