@@ -11,9 +11,14 @@ import { createConnectionRegistry } from '../connections/index.js';
 import { createSinkAdmin, startExport, type ExportService } from '../export/index.js';
 import { createTokenVerifier } from '../identity/index.js';
 import type { Logger } from '../log/index.js';
-import { authorize } from '../policy/index.js';
+import { createNotifier } from '../notifications/index.js';
+import { authorize, loadSqlClassifier, maskerFor } from '../policy/index.js';
 import { startPostgresListener, type PostgresListener } from '../protocols/postgres/index.js';
+import { createReviewService } from '../reviews/index.js';
+import { startAlertRules } from '../rules/index.js';
 import { openStore, type Store } from '../store/index.js';
+import { maskingJournal, maskingReviews } from './masking.js';
+import { reviewAnnouncement } from './review-announcement.js';
 
 /** A running Warden: the journal, the protocol listeners and the API, wired from one config. */
 export interface Gateway {
@@ -31,6 +36,8 @@ export async function startGateway(config: WardenConfig, logger: Logger): Promis
   const verifyToken = (token: string) => verifier.verify(token);
   const connections = createConnectionRegistry(config.connections);
   const startedAt = new Date().toISOString();
+  // Guardrails, exclusions and alert rules that name statement kinds or tables parse SQL.
+  await loadSqlClassifier();
 
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
@@ -54,14 +61,45 @@ export async function startGateway(config: WardenConfig, logger: Logger): Promis
     });
     closers.push(() => collectors.close());
 
+    // Notifications go out after everything that raises them has stopped (closers run in reverse).
+    const notifier = createNotifier(config.notifications, logger.child({ task: 'notifications' }));
+    closers.push(() => notifier.close());
+    const alerts = await startAlertRules({
+      rules: config.alerts,
+      connections: config.connections,
+      store,
+      journal,
+      notifier,
+      logger: logger.child({ task: 'alerts' }),
+    });
+    closers.push(() => alerts.close());
+
+    // What protocols and reviews record is masked on its way into the journal and the reviews.
+    const maskerOf = maskerFor(config.connections);
+    const recordingJournal = maskingJournal(journal, maskerOf);
+    const reviewService = await createReviewService({
+      store,
+      journal: recordingJournal,
+      logger: logger.child({ task: 'reviews' }),
+      announce: (review) =>
+        notifier.notify(
+          config.reviews.notify,
+          reviewAnnouncement(review, config.reviews.approveUrl),
+        ),
+    });
+    closers.push(() => reviewService.close());
+    const reviews = maskingReviews(reviewService, maskerOf);
+
     const postgres = config.listeners.postgres
       ? await startPostgresListener({
           config: config.listeners.postgres,
           connections,
           verifyToken,
           authorize,
-          journal,
+          journal: recordingJournal,
           recording: config.recording,
+          reviews,
+          approveUrl: config.reviews.approveUrl,
           logger: logger.child({ listener: 'postgres' }),
         })
       : null;
@@ -75,6 +113,7 @@ export async function startGateway(config: WardenConfig, logger: Logger): Promis
       reader: createAuditReader(store, { settle: () => journal.indexed() }),
       sinks: createSinkAdmin(store, config.sinks, () => journal.indexed()),
       collectors: createCollectorAdmin(store, config.collectors),
+      reviews: reviewService,
       health: () => {
         const recording = journal.status();
         const sinks = exporter.health();

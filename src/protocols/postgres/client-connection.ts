@@ -46,7 +46,7 @@ export interface ClientConnectionContext extends AdmissionDependencies {
   maxMessageBytes: number;
   cancels: CancelRegistry;
   recording: RecordingConfig;
-  reviews: ReviewService | null;
+  reviews: Pick<ReviewService, 'requestCommandReview' | 'checkAccess'> | null;
 }
 
 export interface ClientConnection {

@@ -27,7 +27,7 @@ export interface PostgresListenerOptions {
   journal: { append(draft: EventDraft): Promise<AuditEvent> };
   recording: RecordingConfig;
   /** Access requests and command reviews; null: connections and rules that need one refuse. */
-  reviews: ReviewService | null;
+  reviews: Pick<ReviewService, 'requestCommandReview' | 'checkAccess'> | null;
   /** Where reviewers approve, named in refusals (`reviews.approveUrl`). */
   approveUrl: string | null;
   logger: Logger;
