@@ -2,11 +2,11 @@
 // [iterations]`. Cold: each command's text is new (a literal differs), so the parser runs and the
 // cache evicts; cached: the same texts again, as an application repeating its statements (or
 // an ORM's parameterised ones) sends them. The parser alone is shown for comparison.
-import { performance } from 'node:perf_hooks';
 import { parseSync } from 'libpg-query';
 import { classifySql, loadSqlClassifier } from '../dist/policy/index.js';
 
 const iterations = Number(process.argv[2] ?? 50_000);
+const rounds = 5;
 
 /** A realistic mix: short lookups, writes with parameters, a join, a CTE, a transaction step. */
 const statements = [
@@ -24,12 +24,29 @@ const statements = [
   (n) => (n % 2 === 0 ? 'BEGIN' : 'COMMIT'),
 ];
 
-function measure(label, run) {
-  for (let i = 0; i < 2_000; i++) run(i); // warm up the JIT
-  const started = performance.now();
-  for (let i = 0; i < iterations; i++) run(i);
-  const micros = ((performance.now() - started) * 1000) / iterations;
-  console.log(`${label.padEnd(44)} ${micros.toFixed(2).padStart(8)} µs per command`);
+/** CPU time (user + system) per command: it depends less than wall time on what else runs. */
+function cpuMicros(run, count) {
+  const before = process.cpuUsage();
+  for (let i = 0; i < count; i++) run(i);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / count;
+}
+
+/**
+ * Runs the cases in turn, `rounds` times, so a busy spell on the machine does not fall on one of
+ * them alone; prints each one's median.
+ */
+function compare(cases) {
+  const perRound = Math.ceil(iterations / rounds);
+  for (const { run } of cases) cpuMicros(run, 2_000); // warm up the JIT
+  const samples = cases.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    cases.forEach(({ run }, i) => samples[i].push(cpuMicros(run, perRound)));
+  }
+  cases.forEach(({ label }, i) => {
+    const median = samples[i].sort((a, b) => a - b)[Math.floor(rounds / 2)];
+    console.log(`${label.padEnd(44)} ${median.toFixed(2).padStart(8)} µs CPU per command`);
+  });
 }
 
 await loadSqlClassifier();
@@ -37,8 +54,12 @@ await loadSqlClassifier();
 let unseen = 0;
 const fresh = (i) => statements[i % statements.length](unseen++);
 
-measure('parser only (libpg-query parseSync)', (i) => parseSync(fresh(i)));
-measure('classifySql, cold (new text each time)', (i) => classifySql(fresh(i)));
-
 const repeated = statements.map((statement) => statement(7));
-measure('classifySql, cached (repeated text)', (i) => classifySql(repeated[i % repeated.length]));
+compare([
+  { label: 'parser only (libpg-query parseSync)', run: (i) => parseSync(fresh(i)) },
+  { label: 'classifySql, cold (new text each time)', run: (i) => classifySql(fresh(i)) },
+  {
+    label: 'classifySql, cached (repeated text)',
+    run: (i) => classifySql(repeated[i % repeated.length]),
+  },
+]);
