@@ -138,8 +138,19 @@ describe('classifySql', () => {
     expect(classified(deeper)).toEqual({ kinds: ['unparsed'], tables: [] });
   });
 
-  it('answers a repeated command with the same profile', () => {
+  it('answers a repeated command from its cache, which keeps the 4096 latest', () => {
     const first = classifySql('SELECT * FROM orders WHERE id = 7');
     expect(classifySql('SELECT * FROM orders WHERE id = 7')).toBe(first);
+    for (let i = 0; i < 4096; i++) classifySql(`SELECT ${i}`);
+    const again = classifySql('SELECT * FROM orders WHERE id = 7');
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+  });
+
+  it('does not cache a command longer than 16 KiB', () => {
+    const long = `SELECT * FROM orders WHERE note = '${'x'.repeat(16 * 1024)}'`;
+    const first = classifySql(long);
+    expect(classifySql(long)).not.toBe(first);
+    expect(classifySql(long)).toEqual(first);
   });
 });
