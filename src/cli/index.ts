@@ -5,6 +5,7 @@ import { serve } from './serve.js';
 import { listIdentities, showTimeline } from './timeline-commands.js';
 import { collectorsStatus, resumeCollector } from './collectors-commands.js';
 import { listDeadLetters, listSinks, redrive, replay } from './sinks-commands.js';
+import { approveReview, denyReview, listReviews, showReview } from './reviews-commands.js';
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('warden')
@@ -138,6 +139,45 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option(...configOption)
     .option('--json', 'print JSON')
     .action((name: string, options) => run(resumeCollector(name, options)));
+
+  const reviews = program
+    .command('reviews')
+    .description(
+      "access requests and command reviews, decided through the gateway's API with your token",
+    );
+  // They act as the token's identity through a running gateway: the API's address and a token.
+  const apiOptions = (command: Command) =>
+    command
+      .option(...configOption)
+      .option(
+        '--api <url>',
+        "the gateway's API (default: $WARDEN_API, else the config's api.listen)",
+      )
+      .option('--token <token>', 'your access token (default: $WARDEN_TOKEN)')
+      .option('--json', 'print JSON');
+  apiOptions(
+    reviews
+      .command('list')
+      .description('reviews you asked for or may decide (an admin: all), newest first')
+      .option('--state <state>', 'only pending, approved, denied, expired or withdrawn')
+      .option('--kind <kind>', 'only access (requests to connect) or command (held statements)')
+      .option('--limit <n>', 'at most n reviews (1-1000)', '50'),
+  ).action((options) => run(listReviews(options)));
+  apiOptions(
+    reviews.command('show <id>').description('one review: what is asked, by whom, who decided'),
+  ).action((id: string, options) => run(showReview(id, options)));
+  apiOptions(
+    reviews
+      .command('approve <id>')
+      .description('approve a pending review (an approver, never its requester)')
+      .option('--reason <text>', 'why, for the record'),
+  ).action((id: string, options) => run(approveReview(id, options)));
+  apiOptions(
+    reviews
+      .command('deny <id>')
+      .description('deny a pending review: the requester is told the reason')
+      .requiredOption('--reason <text>', 'why (required: the requester is told)'),
+  ).action((id: string, options) => run(denyReview(id, options)));
 
   program
     .command('verify')

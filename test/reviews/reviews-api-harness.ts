@@ -2,6 +2,7 @@
 // service, the API on 127.0.0.1, and tokens from the real OpenID provider sandbox.
 import { startApiServer, type ApiServer } from '../../src/api/index.js';
 import { createAuditReader, openJournal, type Actor, type Journal } from '../../src/audit/index.js';
+import type { TlsFiles } from '../../src/config/index.js';
 import { createTokenVerifier } from '../../src/identity/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import { createReviewService, type ReviewService } from '../../src/reviews/index.js';
@@ -36,7 +37,8 @@ export interface ReviewsApi {
   close(): Promise<void>;
 }
 
-export async function startReviewsApi(): Promise<ReviewsApi> {
+/** With `tls`, the API speaks HTTPS with that certificate. */
+export async function startReviewsApi(tls: TlsFiles | null = null): Promise<ReviewsApi> {
   const oidc: OidcSandbox = await startOidcProvider({
     audience: 'api://warden',
     clients: Object.entries(clients).map(([clientId, groups]) => ({
@@ -57,7 +59,7 @@ export async function startReviewsApi(): Promise<ReviewsApi> {
   );
   const server = await startApiServer({
     listen: { host: '127.0.0.1', port: 0 },
-    tls: null,
+    tls,
     verifyToken: (token) => verifier.verify(token),
     adminGroups: [{ group: 'warden-admins' }],
     reader: createAuditReader(temp.store, { settle: () => journal.indexed() }),

@@ -16,10 +16,14 @@ import { sendError } from '../errors.js';
 // Access requests and command reviews. Any verified identity may call these: the service shows
 // each one the reviews they asked for or may decide (an admin all), and decides who may decide.
 
+/** A string enum: a wrong value is told as one error, not one per allowed value. */
+const oneOf = <T extends string>(values: readonly T[]) =>
+  Type.Unsafe<T>({ type: 'string', enum: [...values], description: values.join(', ') });
+
 const ReviewListQuery = Type.Object(
   {
-    state: Type.Optional(Type.Union(REVIEW_STATES.map((state) => Type.Literal(state)))),
-    kind: Type.Optional(Type.Union(REVIEW_KINDS.map((kind) => Type.Literal(kind)))),
+    state: Type.Optional(oneOf(REVIEW_STATES)),
+    kind: Type.Optional(oneOf(REVIEW_KINDS)),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
   },
   { additionalProperties: false },
