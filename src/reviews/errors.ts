@@ -1,6 +1,9 @@
 // Why a review could not be read or decided. The API answers them 404, 403 and 409.
 
-/** No such review, or none the viewer may see (which is not told apart: ids are not disclosed). */
+/**
+ * No such review, or, to a reader, one they may not see: the two are not told apart, so that
+ * reading does not disclose what others asked for.
+ */
 export class ReviewNotFoundError extends Error {
   constructor(readonly reviewId: string) {
     super(`no review ${reviewId}`);

@@ -89,7 +89,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Reviews read at a time while looking for those a viewer may see. */
 const VIEW_BATCH = 500;
 
-export const RESTART_REASON = 'the gateway restarted';
+const RESTART_REASON = 'the gateway restarted';
 const SHUTDOWN_REASON = 'the gateway shut down';
 
 /**
@@ -167,11 +167,14 @@ class StoredReviews implements ReviewService {
     return this.#exclusive(async () => {
       const now = this.#now();
       const requests = await this.#store.openAccess(input.actor, input.connection.name, now);
-      const granted = requests.find((record) => record.state === 'approved');
+      // Of several grants running, the one that lasts longest.
+      const granted = requests
+        .filter((record) => record.state === 'approved' && record.grantedUntil !== null)
+        .sort((a, b) => Number(b.grantedUntil) - Number(a.grantedUntil))[0];
       if (granted?.grantedUntil) {
         return { granted: true, reviewId: granted.id, until: granted.grantedUntil };
       }
-      for (const record of requests) {
+      for (const record of requests.filter((request) => request.state === 'pending')) {
         if (await this.#expireIfDue(record, now)) continue;
         return {
           granted: false,
