@@ -6,6 +6,7 @@ import {
   type MaskingConfig,
 } from '../../src/config/policy-types.js';
 import { Masker, maskerFor } from '../../src/policy/masking/index.js';
+import { KeywordScan } from '../../src/policy/masking/keyword-scan.js';
 import { postgresConnection, postgresTarget } from '../support/postgres-connection.js';
 
 function config(
@@ -368,6 +369,25 @@ describe('Masker.maskDraft', () => {
     expect(result.connection).toBe(draft.connection);
   });
 
+  it('counts a command in each draft of its statement, and a different command afresh', () => {
+    const request = { command: "ALTER ROLE app PASSWORD 'hunter2'" };
+    const start = masker.maskDraft({ type: 'db.query.start', request });
+    const completed = masker.maskDraft({
+      type: 'db.query',
+      request,
+      outcome: { result: 'success', error: null },
+    });
+    expect(start.masked).toEqual({ passwords: 1 });
+    expect(completed.masked).toEqual({ passwords: 1 });
+    expect(completed.request).toEqual(start.request);
+    const other = { type: 'db.query', request: { command: 'SELECT 1' } };
+    expect(masker.maskDraft(other)).toBe(other);
+    const again = { type: 'db.query', request: { command: "ALTER ROLE app PASSWORD 'x'" } };
+    expect(masker.maskDraft(again).request!.command).toBe(
+      "ALTER ROLE app PASSWORD '[masked:passwords]'",
+    );
+  });
+
   it('keeps the request’s keys in their order', () => {
     const result = masker.maskDraft(queryDraft());
     expect(Object.keys(result.request!)).toEqual([
@@ -428,5 +448,21 @@ describe('maskerFor', () => {
     expect(maskerOf('unknown')).toBeNull();
     expect(maskerOf(null)).toBeNull();
     expect(maskerOf(undefined)).toBeNull();
+  });
+});
+
+describe('KeywordScan', () => {
+  it('finds keywords that overlap, and those inside a longer one', () => {
+    const scan = new KeywordScan([['asia'], ['aiza'], null, ['passw'], ['password']]);
+    const found = new Uint8Array(5);
+    scan.scan('asiaiza password', found);
+    expect([...found]).toEqual([1, 1, 0, 1, 1]);
+  });
+
+  it('finds nothing in a text without keywords', () => {
+    const scan = new KeywordScan([['token'], null]);
+    const found = new Uint8Array(2);
+    scan.scan('select 1', found);
+    expect([...found]).toEqual([0, 0]);
   });
 });
