@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { listAlerts, testAlert } from './alerts-commands.js';
 import { listEvents, listSessions, showSession, verify } from './read-commands.js';
 import { runRetention } from './retention-command.js';
 import { serve } from './serve.js';
@@ -178,6 +179,30 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       .description('deny a pending review: the requester is told the reason')
       .requiredOption('--reason <text>', 'why (required: the requester is told)'),
   ).action((id: string, options) => run(denyReview(id, options)));
+
+  const alerts = program
+    .command('alerts')
+    .description('alert rules: the configured ones, and what one would have raised over history');
+  alerts
+    .command('list')
+    .description('the configured alert rules: what each matches, its threshold, its channels')
+    .option(...configOption)
+    .option('--json', 'print JSON')
+    .action((options) => run(listAlerts(options)));
+  alerts
+    .command('test <rule>')
+    .description(
+      'run one rule over the recorded events, as if it had been configured then: each alert it ' +
+        'would have raised (nothing is raised or sent)',
+    )
+    .option(...configOption)
+    .option(
+      '--since <time>',
+      'from this long ago (30m, 12h, 7d: the default) or this time (ISO 8601)',
+    )
+    .option('--until <time>', 'up to this time (ISO 8601; default: now)')
+    .option('--json', 'print JSON')
+    .action((rule: string, options) => run(testAlert(rule, options)));
 
   program
     .command('verify')
