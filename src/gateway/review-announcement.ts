@@ -7,8 +7,8 @@ export function reviewAnnouncement(review: ReviewView, approveUrl: string | null
   const who = `${review.requester.name} (${review.requester.kind})`;
   const what =
     review.kind === 'access'
-      ? `asks for access to ${review.connection}`
-      : `wants to run on ${review.connection}: ${review.command ?? ''}`;
+      ? `asks for access to ${review.connection.name}`
+      : `wants to run on ${review.connection.name}: ${review.command ?? ''}`;
   const base = approveUrl?.replace(/\/$/, '') ?? null;
   return {
     title: `Warden: ${review.kind === 'access' ? 'access request' : 'command review'} ${review.id}`,
