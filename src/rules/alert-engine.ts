@@ -63,12 +63,11 @@ export async function startAlertRules(options: AlertRulesOptions): Promise<Alert
   await loadSqlClassifier();
   const head = options.journal.status().committedSeq;
   const saved = await loadAlertCursor(options.store.db);
-  if (saved === null || options.rules.length === 0) {
-    // Without rules the cursor is kept current all the same: rules configured later start from
-    // then, not from a stretch of history nobody evaluated.
-    await saveAlertCursor(options.store.db, Math.max(saved ?? 0, head));
-  }
-  const engine = new AlertEngine(options, saved ?? head, saved !== null);
+  // Without rules the cursor is kept current all the same: rules configured later start from
+  // then, not from a stretch of history nobody evaluated.
+  const cursor = saved === null || options.rules.length === 0 ? Math.max(saved ?? 0, head) : saved;
+  if (cursor !== saved) await saveAlertCursor(options.store.db, cursor);
+  const engine = new AlertEngine(options, cursor, saved !== null);
   if (options.rules.length > 0) engine.start();
   return engine;
 }
