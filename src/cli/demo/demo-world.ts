@@ -126,6 +126,7 @@ async function seedDatabase(postgres: PostgresSandbox): Promise<void> {
         ('acme', 120000, 'paid'), ('globex', 54000, 'overdue'), ('initech', 9900, 'void'),
         ('umbrella', 310000, 'paid'), ('hooli', 7700, 'void');
       CREATE TABLE import_staging (id serial PRIMARY KEY, payload text);
+      INSERT INTO import_staging (payload) SELECT 'row ' || n FROM generate_series(1, 8) n;
     `);
   } finally {
     await app.end();

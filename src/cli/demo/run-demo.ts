@@ -10,6 +10,7 @@ import { startGateway, type Gateway } from '../../gateway/index.js';
 import { createLogger } from '../../log/index.js';
 import { freePort } from '../../sandbox/free-port.js';
 import { DatadogReceiver, type DatadogLog } from '../../sandbox/datadog-receiver.js';
+import { SlackWebhookReceiver } from '../../sandbox/slack-webhook-receiver.js';
 import type { CollectorStatus } from '../../collectors/index.js';
 import type { SinkStatus } from '../../export/index.js';
 import type { Timeline } from '../../audit/index.js';
@@ -44,6 +45,7 @@ function demoConfigYaml(
   apiPort: number,
   datadogUrl: string,
 ): string {
+  // The Slack webhook URL is a secret, so it comes from the environment like the others.
   return `# Written by \`warden demo\`: the same keys a real deployment uses.
 store:
   url: sqlite:./warden.db
@@ -65,8 +67,33 @@ connections:
     target: { host: ${world.postgres.host}, port: ${world.postgres.port}, database: ${demoTarget.database}, user: ${demoTarget.user}, password: "\${PG_PROD_PASSWORD}" }
     allow:
       - group: agents-db
+    guardrails:
+      - name: no-unbounded-writes
+        match: { statements: [delete-without-where, update-without-where] }
+        message: DELETE and UPDATE on pg-prod need a WHERE clause
+      - name: drops-need-review
+        match: { statements: [drop, truncate] }
+        action: review
+        review: { approverGroups: [{ group: dba }], timeout: 2m }
+    # masking: every built-in detector (email, card, secrets, passwords) is on by default
 recording:
   responseSample: 65536
+  exclude:
+    - patterns: ['^\\s*select\\s+1\\s*;?\\s*$']   # health checks stay out of the record
+alerts:
+  - name: staging-delete-burst
+    severity: high
+    description: Five or more deletes from import_staging by one identity within a minute
+    match: { types: [db.query], statements: [delete], tables: [import_staging] }
+    threshold: { count: 5, window: 1m, by: actor }
+    notify: [oncall]
+notifications:
+  - name: oncall
+    type: slack
+    url: "\${SLACK_WEBHOOK_URL}"
+reviews:
+  notify: [oncall]
+  approveUrl: http://127.0.0.1:${apiPort}
 sinks:
   - name: datadog
     type: datadog
@@ -75,7 +102,7 @@ sinks:
     service: warden-demo
     tags: [env:demo]
     start: beginning
-    filter: { types: [session.*, db.query, authz.denied] }
+    filter: { types: [session.*, db.query, authz.denied, guardrail.blocked, review.*, alert.raised] }
 collectors:
   - name: okta
     type: okta
@@ -208,6 +235,150 @@ function logsOf(datadog: DatadogReceiver, actor: string): DatadogLog[] {
   return datadog.received.filter((log) => (log.actor as { name?: string } | null)?.name === actor);
 }
 
+const wardenBin = join(import.meta.dirname, '../../../bin/warden.js');
+
+/** Runs the real `warden` CLI, as a reviewer would from their terminal. */
+function runCli(args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [wardenBin, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', () => resolve(output.trimEnd()));
+  });
+}
+
+async function poll<T>(read: () => Promise<T | null>, what: string): Promise<T> {
+  for (let wait = 0; wait < 200; wait++) {
+    const value = await read();
+    if (value !== null) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the demo waited 20 s for ${what}`);
+}
+
+interface DemoEvent {
+  type: string;
+  request?: { command?: string } | null;
+  policy?: Record<string, unknown> | null;
+  masked?: Record<string, number> | null;
+}
+
+/**
+ * Guardrails, a review approved from the CLI, an alert after a burst, and masking: what Warden
+ * does about what the agent does, not only what it records.
+ */
+async function actOnWhatAgentsDo(
+  say: Narrator,
+  gateway: Gateway,
+  world: DemoWorld,
+  slack: SlackWebhookReceiver,
+  agentToken: string,
+): Promise<void> {
+  const { agent, approver, auditor } = demoIdentities;
+  const auditorToken = await world.oidc.clientCredentialsToken(
+    auditor.clientId,
+    auditor.clientSecret,
+  );
+  const eventsOfType = async (type: string) =>
+    (await apiGet<{ events: DemoEvent[] }>(gateway, `/api/v1/events?type=${type}`, auditorToken))
+      .body.events;
+
+  say.next(
+    `Guardrails: ${agent.name} sends a DELETE without WHERE; Warden refuses it, the session goes on`,
+  );
+  const unbounded = ['DELETE FROM invoices', 'SELECT count(*) AS invoices FROM invoices'];
+  say.detail(unbounded.map((text) => `  ${text};`).join('\n'));
+  say.detail(await runWithNodePostgres(gateway, agent.name, agentToken, unbounded));
+  const [blocked] = await eventsOfType('guardrail.blocked');
+  say.detail(
+    `recorded as guardrail.blocked: rule ${String(blocked?.policy?.rule)}; nothing reached the database`,
+  );
+
+  say.next(`An alert rule: ${agent.name} deletes five staging rows within a minute`);
+  const deletes = [1, 2, 3, 4, 5].map((id) => `DELETE FROM import_staging WHERE id = ${id}`);
+  say.detail(await runWithNodePostgres(gateway, agent.name, agentToken, deletes));
+  const [alert] = await poll(async () => {
+    const raised = await eventsOfType('alert.raised');
+    return raised.length > 0 && slack.received.length > 0 ? raised : null;
+  }, 'the alert');
+  say.detail(
+    `alert.raised: rule ${String(alert?.policy?.rule)}, severity ${String(alert?.policy?.severity)}, ${String(alert?.policy?.count)} events`,
+  );
+  say.detail(`Slack (#oncall) received: ${slack.received.at(-1)?.text ?? ''}`);
+
+  say.next(`A DROP is held for review; ${approver.name} (group dba) approves it with the CLI`);
+  const agentClient = new pg.Client({
+    host: gateway.postgres!.address.host,
+    port: gateway.postgres!.address.port,
+    database: 'pg-prod',
+    user: agent.name,
+    password: agentToken,
+  });
+  agentClient.on('notice', (notice) => say.detail(`  ${agent.name} is told: ${notice.message}`));
+  await agentClient.connect();
+  const drop = agentClient.query('DROP TABLE import_staging').then(
+    (result) => `DROP answered: ${result.command}`,
+    (error: Error) => `DROP answered: ERROR ${error.message}`,
+  );
+  const approverToken = await world.oidc.clientCredentialsToken(
+    approver.clientId,
+    approver.clientSecret,
+  );
+  const cliEnv = { WARDEN_API: gateway.api.url, WARDEN_TOKEN: approverToken };
+  await poll(
+    async () => ((await eventsOfType('review.requested')).length > 0 ? true : null),
+    'the review',
+  );
+  say.detail(`$ WARDEN_TOKEN=<${approver.name}'s token> warden reviews list --state pending`);
+  say.detail(await runCli(['reviews', 'list', '--state', 'pending'], cliEnv));
+  const [pending] = (
+    await apiGet<{ reviews: { id: string }[] }>(
+      gateway,
+      '/api/v1/reviews?state=pending',
+      approverToken,
+    )
+  ).body.reviews;
+  say.detail(`$ warden reviews approve ${pending!.id} --reason "staging data is imported"`);
+  say.detail(
+    await runCli(
+      ['reviews', 'approve', pending!.id, '--reason', 'staging data is imported'],
+      cliEnv,
+    ),
+  );
+  say.detail(await drop);
+  await agentClient.end();
+  slack.received.length = 0;
+
+  say.next(
+    `Masking: ${agent.name} creates a role with a password; the record keeps the statement, not the password`,
+  );
+  const rolePassword = 'Reporting-Pa55-never-stored';
+  const createRole = `CREATE ROLE reporting LOGIN PASSWORD '${rolePassword}'`;
+  say.detail(`  ${createRole};`);
+  say.detail(await runWithNodePostgres(gateway, agent.name, agentToken, [createRole]));
+  const recorded = (
+    await apiGet<{ events: DemoEvent[] }>(
+      gateway,
+      '/api/v1/events?type=db.query&q=reporting',
+      auditorToken,
+    )
+  ).body.events.at(-1);
+  say.detail(
+    `recorded command: ${recorded?.request?.command ?? '(none)'}  masked: ${JSON.stringify(recorded?.masked)}`,
+  );
+  const leaked = await apiGet<{ events: unknown[] }>(
+    gateway,
+    `/api/v1/events?q=${encodeURIComponent(rolePassword)}`,
+    auditorToken,
+  );
+  say.detail(`events in the journal that contain the password: ${leaked.body.events.length}`);
+}
+
 export async function runDemo(options: DemoOptions): Promise<number> {
   const say = new Narrator();
   say.heading(
@@ -217,6 +388,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   let world: DemoWorld | null = null;
   let gateway: Gateway | null = null;
   let datadog: DatadogReceiver | null = null;
+  let slack: SlackWebhookReceiver | null = null;
   try {
     say.next(
       'Starting the outside world: a throwaway PostgreSQL (SCRAM password auth) and an OpenID provider',
@@ -232,6 +404,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 
     datadog = await new DatadogReceiver({ apiKey: demoDatadogKey }).start();
     say.detail(`Datadog Logs intake stand-in  ${datadog.intakeUrl}`);
+    slack = await new SlackWebhookReceiver().start();
+    say.detail(`Slack incoming-webhook stand-in  ${slack.url}`);
 
     say.next('Starting Warden with this warden.yaml');
     const configPath = join(workDir, 'warden.yaml');
@@ -244,6 +418,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       DD_API_KEY: demoDatadogKey,
       OKTA_API_TOKEN: demoIdpLogs.oktaToken,
       ENTRA_CLIENT_SECRET: demoIdpLogs.entraSecret,
+      SLACK_WEBHOOK_URL: slack.webhookUrl,
     });
     gateway = await startGateway(config, createLogger({ level: 'warn' }));
     say.detail(
@@ -298,6 +473,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       outsider.clientSecret,
     );
     say.detail(await runWithNodePostgres(gateway, outsider.name, outsiderToken, ['SELECT 1']));
+
+    await actOnWhatAgentsDo(say, gateway, world, slack, agentToken);
 
     say.next(`${auditor.name} (group warden-admins) reads the record through the audit API`);
     const auditorToken = await world.oidc.clientCredentialsToken(
@@ -422,6 +599,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   } finally {
     await gateway?.close();
     await datadog?.close();
+    await slack?.close();
     await world?.close();
     await rm(workDir, { recursive: true, force: true });
     say.detail(
