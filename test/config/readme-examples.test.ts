@@ -1,5 +1,6 @@
-// The README's warden.yaml snippets for sinks, retention and collectors are what users copy: each must be a
-// valid configuration. Files they name (TLS material) do not exist here, so only those issues are
+// The README's warden.yaml snippets for sinks, retention, collectors and what acts on commands
+// (guardrails, reviews, masking, exclusions, alerts) are what users copy: each must be a valid
+// configuration. Files they name (TLS material) do not exist here, so only those issues are
 // let through.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,13 +13,22 @@ const snippets = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
   .map((match) => match[1] as string)
   .filter((text) => {
     const tree = parseYaml(text) as Record<string, unknown> | null;
-    return tree !== null && ('sinks' in tree || 'retention' in tree || 'collectors' in tree);
+    return (
+      tree !== null &&
+      ['sinks', 'retention', 'collectors', 'alerts', 'recording', 'connections'].some(
+        (section) => section in tree,
+      )
+    );
   });
 
 /** Every `${VAR}` reads as a value of its kind, as it would in a deployment's environment. */
 const env = new Proxy({} as NodeJS.ProcessEnv, {
   get: (_, name: string) =>
-    name.endsWith('WEBHOOK_SECRET') ? 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' : `value-of-${name}`,
+    name.endsWith('WEBHOOK_SECRET')
+      ? 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+      : name.endsWith('_URL')
+        ? `https://hooks.example.com/services/${name}`
+        : `value-of-${name}`,
 });
 
 describe('README configuration snippets', () => {
@@ -30,7 +40,7 @@ describe('README configuration snippets', () => {
     snippets.map((text) => [
       text
         .split('\n')
-        .find((line) => /name:|retention:/.test(line))
+        .find((line) => /name:|retention:|recording:/.test(line))
         ?.trim(),
       text,
     ]),
