@@ -189,6 +189,11 @@ describe('secrets', () => {
     expect(masked(text, secrets)).toEqual({ text, counts: {} });
   });
 
+  it('leaves a quoted value without its closing quote alone (in one pass: no backtracking blow-up)', () => {
+    const text = `password="${"'".repeat(100)}`;
+    expect(masked(text, secrets)).toEqual({ text, counts: {} });
+  });
+
   it('counts a token once, even where a context pattern would also see it', () => {
     expect(masked('token=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789', secrets)).toEqual({
       text: 'token=[masked:secrets]',

@@ -4,8 +4,10 @@
 // `CREATE USER MAPPING … OPTIONS (password '…')` matches as well, as it should.
 import type { Detector, MaskPattern } from './detector.js';
 
-// From the statement's start to PASSWORD, without crossing into the next statement.
-const statement = String.raw`\b(?:alter|create)\s+(?:role|user)\b[^;]*?\bpassword\s+`;
+// From the statement's start to PASSWORD, without crossing into the next statement, and at most
+// 1,000 characters on (role options are short): unbounded, each ALTER ROLE of a long text would
+// be followed to its end, quadratic in a text with many.
+const statement = String.raw`\b(?:alter|create)\s+(?:role|user)\b[^;]{0,1000}?\bpassword\s+`;
 
 function literal(opening: string, content: string): MaskPattern {
   return {

@@ -46,8 +46,14 @@ export const secretsDetector: Detector = {
     ),
     token(['sk_live_', 'rk_live_'], /\b[rs]k_live_[A-Za-z0-9]{10,99}\b/g),
     token(['aiza'], /\bAIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g),
-    // OpenAI (sk-…, sk-proj-…) and Anthropic (sk-ant-…) keys; a digit tells them from prose.
-    token(['sk-'], /\bsk-(?=[A-Za-z_-]*[0-9])[A-Za-z0-9_-]{20,}/g),
+    // OpenAI (sk-…, sk-proj-…) and Anthropic (sk-ant-…) keys; a digit tells them from a
+    // hyphenated name. (Checked on the match: a lookahead would rescan a long run per `sk-`.)
+    {
+      keywords: ['sk-'],
+      regex: /\bsk-[A-Za-z0-9_-]{20,}/g,
+      keepsPrefix: false,
+      accept: (value) => /[0-9]/.test(value),
+    },
     // JWTs: header and payload are base64url JSON objects, so both start with `eyJ`.
     token(['eyj'], /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g),
     // The body of a PEM private key (RSA, EC, OPENSSH, PGP … ); up to the end of the text when a
@@ -59,12 +65,13 @@ export const secretsDetector: Detector = {
     valueAfter(['bearer'], /(\bbearer\s+)(?!\[masked:)[A-Za-z0-9._~+/-]{16,}=*/gi),
     // The password of a URI: `postgres://user:PASS@host` keeps the user and the host.
     valueAfter(['://'], /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/?#@'"]*:)(?!\[masked:)[^\s/?#@'"]+(?=@)/gi),
-    // `password = 'value'`, `"token": "value"`: the quoted value (SQL's doubled quotes and
-    // backslash escapes stay inside it).
+    // `password = 'value'`, `"token": "value"`: the quoted value (a doubled quote, as SQL writes
+    // one, and backslash escapes stay inside it). The alternatives cannot match the same text, so
+    // a value without its closing quote fails in one pass, not by trying every split of it.
     valueAfter(
       secretNameKeywords,
       new RegExp(
-        String.raw`(${secretName}${assignment}(['"]))(?!\[masked:)(?:''|\\.|(?!\2)[^\\\n])+(?=\2)`,
+        String.raw`(${secretName}${assignment}(['"]))(?!\[masked:)(?:\2\2|\\.|(?!\2)[^\\\n])+(?=\2)`,
         'gi',
       ),
     ),
