@@ -63,8 +63,12 @@ export const secretsDetector: Detector = {
       /(-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)[\s\S]*?(?=-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g,
     ),
     valueAfter(['bearer'], /(\bbearer\s+)(?!\[masked:)[A-Za-z0-9._~+/-]{16,}=*/gi),
-    // The password of a URI: `postgres://user:PASS@host` keeps the user and the host.
-    valueAfter(['://'], /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/?#@'"]*:)(?!\[masked:)[^\s/?#@'"]+(?=@)/gi),
+    // The password of a URI: `postgres://user:PASS@host` keeps the user and the host. (A scheme
+    // of any length would be followed from each word of a long dotted run.)
+    valueAfter(
+      ['://'],
+      /(\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s:/?#@'"]*:)(?!\[masked:)[^\s/?#@'"]+(?=@)/gi,
+    ),
     // `password = 'value'`, `"token": "value"`: the quoted value (a doubled quote, as SQL writes
     // one, and backslash escapes stay inside it). The alternatives cannot match the same text, so
     // a value without its closing quote fails in one pass, not by trying every split of it.
