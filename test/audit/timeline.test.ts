@@ -298,12 +298,14 @@ describe('identities of a journal recorded before migration 0006', () => {
       const indexed = await identities(temp.store);
       expect(indexed).toHaveLength(2);
 
-      // The journal as it was before 0006: no identities, no index for them.
+      // The journal as it was before 0006: no identities, no index for them, nor what came later.
       const database = new BetterSqlite3(temp.path);
       database.exec(`
         DROP TABLE identities;
         DROP INDEX events_actor_subject_time;
-        DELETE FROM kysely_migration WHERE name = '0006_identities';
+        DROP TABLE reviews;
+        DROP TABLE alert_engine;
+        DELETE FROM kysely_migration WHERE name >= '0006';
       `);
       database.close();
       const store = await temp.reopen();
