@@ -1,7 +1,8 @@
 // pgbench select-only (-S, 8 clients, simple and prepared protocol) straight to PostgreSQL, through
 // PgBouncer in session mode, through a bare Node.js relay (node-relay.js: the ceiling of a proxy on
-// Node.js here) and through Warden with recording on — in one run, alternating the order each round
-// so drift on the machine does not favour one of them. Prints TPS and ratios.
+// Node.js here) and through Warden with recording on, plain and behind guardrails and masking — in
+// one run, alternating the order each round so drift on the machine does not favour one of them.
+// Prints TPS and ratios.
 //
 //   npm run build && node bench/pgbench.js          (BENCH_SECONDS=10 BENCH_ROUNDS=3 by default;
 //                                                   BENCH_SYNCHRONOUS=full for the journal's full)
@@ -215,6 +216,29 @@ connections:
     type: postgres
     target: { host: ${postgres.host}, port: ${postgres.port}, database: bench, user: ${benchUser.name}, password: "${benchUser.password}" }
     allow: [{ group: agents-db }]
+  # The same database behind a realistic policy: guardrails that parse every statement, and
+  # masking (all built-in detectors, the default) of every recorded command and result.
+  - name: bench-guarded
+    type: postgres
+    target: { host: ${postgres.host}, port: ${postgres.port}, database: bench, user: ${benchUser.name}, password: "${benchUser.password}" }
+    allow: [{ group: agents-db }]
+    guardrails:
+      - name: no-unbounded-writes
+        match: { statements: [delete-without-where, update-without-where] }
+      - name: no-schema-changes
+        match: { statements: [ddl, grant, revoke, role] }
+      - name: no-truncate-history
+        match: { statements: [truncate, delete], tables: [pgbench_history] }
+      - name: no-sleep
+        match: { patterns: ['\\bpg_sleep\\b', '\\bdblink\\b'] }
+      - name: copy-needs-review
+        match: { statements: [copy] }
+        action: review
+        review: { approverGroups: [{ group: dba }] }
+alerts:
+  - name: delete-burst
+    match: { types: [db.query], statements: [delete] }
+    threshold: { count: 5, window: 1m, by: actor }
 `,
   { baseDir: dir, env: process.env },
 );
@@ -250,6 +274,13 @@ const allTargets = [
     port: gateway.postgres.address.port,
     user: 'bench-agent',
     database: 'bench',
+    password: () => token,
+  },
+  {
+    name: 'warden-policy',
+    port: gateway.postgres.address.port,
+    user: 'bench-agent',
+    database: 'bench-guarded',
     password: () => token,
   },
 ];
@@ -289,11 +320,12 @@ try {
   console.log('\nmedian TPS');
   for (const mode of ['simple', 'prepared']) {
     if (targets.length < allTargets.length) break;
-    const [d, b, r, w] = ['direct', 'pgbouncer', 'node-relay', 'warden'].map((t) =>
-      median(results[`${mode} ${t}`]),
+    const [d, b, r, w, p] = ['direct', 'pgbouncer', 'node-relay', 'warden', 'warden-policy'].map(
+      (t) => median(results[`${mode} ${t}`]),
     );
     console.log(
-      `  ${mode.padEnd(8)} direct ${d.toFixed(0)}  pgbouncer ${b.toFixed(0)}  node-relay ${r.toFixed(0)}  warden ${w.toFixed(0)}\n` +
+      `  ${mode.padEnd(8)} direct ${d.toFixed(0)}  pgbouncer ${b.toFixed(0)}  node-relay ${r.toFixed(0)}  warden ${w.toFixed(0)}  warden+policy ${p.toFixed(0)}\n` +
+        `           warden+policy/warden ${(p / w).toFixed(2)}  warden+policy/pgbouncer ${(p / b).toFixed(2)}\n` +
         `           warden/pgbouncer ${(w / b).toFixed(2)}  node-relay/pgbouncer ${(r / b).toFixed(2)}  ` +
         `warden/node-relay ${(w / r).toFixed(2)}  warden/direct ${(w / d).toFixed(2)}  pgbouncer/direct ${(b / d).toFixed(2)}`,
     );
