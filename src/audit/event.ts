@@ -108,6 +108,8 @@ export interface SessionTotals {
   excluded?: number;
   /** Statements refused by a guardrail or a review (never sent to the target). */
   blocked?: number;
+  /** With `masking.results`: values masked in what the client received, by detector. */
+  maskedForClient?: Record<string, number>;
   /** client_terminated | client_disconnected | upstream_closed | gateway_shutdown | target_unreachable | error */
   endReason: string;
 }

@@ -116,6 +116,12 @@ connections:
     target: ${targetYaml}
     allow: [{ group: agents-db }]
     accessApproval: { approverGroups: [{ group: dba }], duration: 1h }
+  - name: pg-masked
+    type: postgres
+    target: ${targetYaml}
+    allow: [{ group: agents-db }]
+    masking:
+      results: { columns: [customer], detectors: [email] }
 recording:
   exclude:
     - patterns: ['^\\s*select\\s+1\\s*;?\\s*$']
@@ -479,6 +485,34 @@ describe('masking and exclusions', () => {
     expect(end.totals).toMatchObject({ statements: 3, excluded: 2 });
     const recorded = (await events('db.*')).filter((event) => event.sessionId === sessionId);
     expect(recorded.map((event) => event.request?.command)).toEqual(['SELECT 42;', 'SELECT 42;']);
+  });
+});
+
+describe('masking in what the client receives', () => {
+  it('replaces chosen columns and detected values in every row, across chunks, and counts them', async () => {
+    const client = await connect('agent', 'pg-masked');
+    try {
+      const one = await client.query(
+        "SELECT customer, 'bob@example.com' AS contact, status FROM invoices WHERE id = 20",
+      );
+      expect(one.rows).toEqual([
+        { customer: '[masked]', contact: '[masked:email]', status: 'open' },
+      ]);
+      // Thousands of rows: DataRows cross the target's chunk boundaries.
+      const many = await client.query(
+        "SELECT 'c' || n AS customer, n, repeat('y', 200) AS filler FROM generate_series(1, 5000) n",
+      );
+      expect(many.rows).toHaveLength(5000);
+      expect(many.rows.every((row) => row.customer === '[masked]')).toBe(true);
+      expect(many.rows.reduce((sum, row) => sum + Number(row.n), 0)).toBe((5000 * 5001) / 2);
+      expect(many.rows[4999].filler).toBe('y'.repeat(200));
+    } finally {
+      await client.end();
+    }
+    const end = await eventually(async () =>
+      (await events('session.end')).findLast((event) => event.connection?.name === 'pg-masked'),
+    );
+    expect(end.totals?.maskedForClient).toEqual({ column: 5001, email: 1 });
   });
 });
 

@@ -22,6 +22,7 @@ import {
 import type { CancelRegistry } from './cancel-registry.js';
 import { ClientChannel, ClientGone } from './client-channel.js';
 import { closeSocket } from './close-socket.js';
+import { DataRowMasker } from './data-row-masking.js';
 import { ClientFacingError, GatewayShutdown, SqlState } from './errors.js';
 import {
   actorOf,
@@ -117,6 +118,7 @@ export function serveClient(socket: Socket, context: ClientConnectionContext): C
       isStopping,
     );
     channel.detach();
+    const resultMasker = new DataRowMasker(admission.connection.masking);
     const proxy = new ProxySession({
       client: channel.socket,
       reader: channel.reader,
@@ -132,6 +134,7 @@ export function serveClient(socket: Socket, context: ClientConnectionContext): C
       maxMessageBytes: context.maxMessageBytes,
       gate: commandGateFor(admission.connection, context.recording.exclude),
       reviews: context.reviews,
+      resultMasker: resultMasker.active ? resultMasker : null,
     });
     const key = context.cancels.register(() => proxy.cancel());
     channel.socket.write(

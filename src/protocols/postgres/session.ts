@@ -16,7 +16,10 @@
 // the client pauses until a decision; approved, it is recorded and forwarded; refused, it is
 // answered like a block), or leave it out of the record (`recording.exclude`).
 //
-// Target → client: chunks are forwarded as they arrive, scanned (headers only) on the way.
+// Target → client: chunks are forwarded as they arrive, scanned (headers only) on the way. On a
+// connection that masks results for the client (`masking.results`), target bytes are first cut
+// into whole messages, and each DataRow passes through the masker: such a session holds one
+// whole target message at a time (at most maxMessageBytes).
 //
 // Backpressure both ways: when a socket's write buffer is full, the other side stops reading
 // until it drains, so a result of millions of rows passes with bounded memory.
@@ -29,6 +32,7 @@ import type { CommandGate, CommandVerdict } from '../../policy/index.js';
 import type { PendingReview, ReviewService } from '../../reviews/index.js';
 import { errorResponse, noticeResponse } from './backend-messages.js';
 import { closeSocket } from './close-socket.js';
+import type { DataRowMasker } from './data-row-masking.js';
 import { coalesce, type ClientMessage, type ClientMessageReader } from './client-reader.js';
 import {
   AccessExpired,
@@ -96,6 +100,8 @@ export interface ProxySessionOptions {
   gate: CommandGate;
   /** Where statements held for review go; null: a review rule refuses like a block. */
   reviews: Pick<ReviewService, 'requestCommandReview'> | null;
+  /** Masks what the client receives (`masking.results`); null: results pass as they are. */
+  resultMasker: DataRowMasker | null;
 }
 
 type PauseReason = 'journal' | 'target-busy' | 'review';
@@ -133,6 +139,10 @@ export class ProxySession {
   private expiryTimer: NodeJS.Timeout | null = null;
   /** The FATAL error with which the target ended the session itself (the client has it too). */
   private targetFatal: ServerError | null = null;
+  /** With result masking: the start of a target message whose end has not arrived yet. */
+  private partialTargetMessage: Buffer | null = null;
+  /** With result masking: values masked in what the client received, by detector. */
+  private readonly maskedForClient: Record<string, number> = {};
 
   private bytesFromClient = 0;
   private bytesToClient = 0;
@@ -525,8 +535,18 @@ export class ProxySession {
 
   // ---- target → client ----------------------------------------------------------------------
 
-  private onUpstreamData(chunk: Buffer): void {
+  private onUpstreamData(received: Buffer): void {
     if (this.endReason) return;
+    let chunk = received;
+    if (this.options.resultMasker) {
+      try {
+        chunk = this.maskResults(received, this.options.resultMasker);
+      } catch (error) {
+        this.failOnTargetData(error as Error);
+        return;
+      }
+      if (chunk.length === 0) return;
+    }
     let data = chunk;
     let base = 0;
     if (this.heldBack) {
@@ -542,15 +562,7 @@ export class ProxySession {
     try {
       this.scanner.scan(chunk, this.onServerMessage);
     } catch (error) {
-      this.logger.error(
-        { err: error, sessionId: this.options.context.sessionId },
-        'unreadable data from the target',
-      );
-      const lost = new ClientFacingError(
-        SqlState.protocolViolation,
-        `Warden could not read the target's answer: ${(error as Error).message}`,
-      );
-      this.finish('error', { code: lost.code, message: lost.message }, errorResponse(lost));
+      this.failOnTargetData(error as Error);
       return;
     }
     const { written, pieces } = scan;
@@ -573,6 +585,62 @@ export class ProxySession {
       this.writeTo(this.client, pieces.splice(0), this.clientBusy, this.clientReady);
     }
     if (this.leaving && !this.recorder.awaitsAnswers) this.finish(this.leaving);
+  }
+
+  private failOnTargetData(error: Error): void {
+    this.logger.error(
+      { err: error, sessionId: this.options.context.sessionId },
+      'unreadable data from the target',
+    );
+    const lost = new ClientFacingError(
+      SqlState.protocolViolation,
+      `Warden could not read the target's answer: ${error.message}`,
+    );
+    this.finish('error', { code: lost.code, message: lost.message }, errorResponse(lost));
+  }
+
+  /**
+   * The whole target messages of `received` (after the partial one held from before), with each
+   * DataRow the masker changes replaced; an unfinished last message is held for the next chunk.
+   */
+  private maskResults(received: Buffer, masker: DataRowMasker): Buffer {
+    const data = this.partialTargetMessage
+      ? Buffer.concat([this.partialTargetMessage, received])
+      : received;
+    this.partialTargetMessage = null;
+    const pieces: Buffer[] = [];
+    let copiedTo = 0;
+    let position = 0;
+    while (data.length - position >= 5) {
+      const length = data.readInt32BE(position + 1);
+      // A bad length is the scanner's to report: the rest goes on as it is.
+      if (length < 4) return Buffer.concat([...pieces, data.subarray(copiedTo)]);
+      const end = position + 1 + length;
+      if (end > data.length) break;
+      const type = data[position];
+      const body = data.subarray(position + 5, end);
+      if (type === ServerMessageType.rowDescription) masker.describe(body);
+      else if (type === ServerMessageType.dataRow) {
+        const masked = masker.mask(body, this.maskedForClient);
+        if (masked) {
+          pieces.push(data.subarray(copiedTo, position), masked);
+          copiedTo = end;
+        }
+      }
+      position = end;
+    }
+    if (position < data.length) {
+      const pending = data.length - position;
+      const declared = pending >= 5 ? data.readInt32BE(position + 1) + 1 : 0;
+      if (declared > this.options.maxMessageBytes)
+        throw new Error(
+          `a message of ${declared} bytes is larger than listeners.postgres.maxMessageBytes, which bounds what result masking holds`,
+        );
+      this.partialTargetMessage = Buffer.from(data.subarray(position));
+    }
+    if (pieces.length === 0) return data.subarray(0, position);
+    pieces.push(data.subarray(copiedTo, position));
+    return Buffer.concat(pieces);
   }
 
   /** Where the scan of the target chunk being handled stands (reused: one chunk at a time). */
@@ -702,6 +770,7 @@ export class ProxySession {
       bytesToClient: this.bytesToClient,
       endReason: reason,
     };
+    if (this.options.resultMasker) totals.maskedForClient = { ...this.maskedForClient };
     this.logger.info({ sessionId: context.sessionId, ...totals }, 'session ended');
     this.recorder.appendInBackground(
       sessionEnd(context, totals, Math.round(performance.now() - startedAt), error),
