@@ -10,6 +10,7 @@ import { createAuditReader, openJournal, type AuditReader } from '../../src/audi
 import type { ConnectionConfig, PostgresTarget } from '../../src/config/types.js';
 import { createConnectionRegistry } from '../../src/connections/index.js';
 import { createTokenVerifier } from '../../src/identity/index.js';
+import type { ReviewService } from '../../src/reviews/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import { authorize } from '../../src/policy/index.js';
 import {
@@ -66,6 +67,8 @@ export interface ListenerOverrides {
   maxMessageBytes?: number;
   /** listeners.postgres.failedLogins (default: 1000 per minute, so tests of refusals pass). */
   failedLogins?: { max: number; windowSeconds: number };
+  /** Access requests and command reviews (default: none). */
+  reviews?: ReviewService;
 }
 
 export interface Harness {
@@ -184,7 +187,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       authorize,
       journal,
       recording: { responseSample: overrides.responseSample ?? 65_536, exclude: [] },
-      reviews: null,
+      reviews: overrides.reviews ?? null,
       approveUrl: null,
       logger: silentLogger(),
     });
