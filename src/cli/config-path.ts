@@ -16,12 +16,9 @@ export function resolveConfigPath(option: string | undefined): string {
 
 /**
  * The whole configuration, valid, for commands that send nothing and open no target (`sinks`,
- * `retention run`): they need none of its secrets, so a `${VAR}` not set in this shell reads as
- * a placeholder rather than failing.
+ * `alerts`, `retention run`): they need none of its secrets, so a `${VAR}` not set in this shell
+ * reads as a placeholder rather than failing.
  */
 export function loadConfigWithoutSecrets(configPath: string): Promise<WardenConfig> {
-  const env = new Proxy(process.env, {
-    get: (variables, name: string) => variables[name] ?? `(${name} not set)`,
-  });
-  return loadConfig(configPath, env);
+  return loadConfig(configPath, process.env, 'placeholder');
 }

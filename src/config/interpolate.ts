@@ -8,6 +8,8 @@ export interface Interpolated {
    * never show the value.
    */
   fromEnvironment: Map<string, string[]>;
+  /** Paths of strings that stand in for unset variables (with `unset: 'placeholder'`). */
+  placeholders: Set<string>;
 }
 
 // `$${` is a literal `${`; `${NAME}` and `${NAME:-default}` read the environment. An unclosed
@@ -24,8 +26,11 @@ export function interpolateEnvironment(
   tree: unknown,
   env: NodeJS.ProcessEnv,
   issues: IssueList,
+  /** `placeholder`: an unset variable reads as `(NAME not set)` rather than an error. */
+  unset: 'error' | 'placeholder' = 'error',
 ): Interpolated {
   const fromEnvironment = new Map<string, string[]>();
+  const placeholders = new Set<string>();
 
   const walk = (value: unknown, path: string): unknown => {
     if (typeof value === 'string') return interpolateString(value, path);
@@ -59,6 +64,10 @@ export function interpolateEnvironment(
           return value;
         }
         if (parsed.fallback !== null) return parsed.fallback;
+        if (unset === 'placeholder') {
+          placeholders.add(path);
+          return `(${parsed.name} not set)`;
+        }
         issues.add(path, `environment variable ${parsed.name} is not set`);
         return match;
       },
@@ -67,7 +76,7 @@ export function interpolateEnvironment(
     return result;
   };
 
-  return { tree: walk(tree, ''), fromEnvironment };
+  return { tree: walk(tree, ''), fromEnvironment, placeholders };
 }
 
 /** `NAME` or `NAME:-default`; like the shell, the default also replaces an empty value. */

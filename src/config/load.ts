@@ -15,15 +15,21 @@ export interface ParseConfigOptions {
   baseDir: string;
   /** Names the config in error messages, usually the file's path. */
   source?: string;
+  /**
+   * `placeholder`, for commands that use none of the secrets (reading the journal, testing an
+   * alert rule): an unset `${VAR}` is not an error, and its value is not checked.
+   */
+  unsetVariables?: 'error' | 'placeholder';
 }
 
 /** Reads, interpolates and validates a config file; throws ConfigError listing every issue. */
 export async function loadConfig(
   path: string,
   env: NodeJS.ProcessEnv = process.env,
+  unsetVariables: ParseConfigOptions['unsetVariables'] = 'error',
 ): Promise<WardenConfig> {
   const { text, absolute } = await readConfigFile(path);
-  return parseConfig(text, { env, baseDir: dirname(absolute), source: absolute });
+  return parseConfig(text, { env, baseDir: dirname(absolute), source: absolute, unsetVariables });
 }
 
 /**
@@ -60,10 +66,16 @@ export function parseConfig(text: string, options: ParseConfigOptions): WardenCo
 
 function validate(tree: unknown, options: ParseConfigOptions): WardenConfig {
   const issues = new IssueList();
-  const interpolated = interpolateEnvironment(tree, options.env ?? process.env, issues);
+  const interpolated = interpolateEnvironment(
+    tree,
+    options.env ?? process.env,
+    issues,
+    options.unsetVariables,
+  );
   const config = readWardenConfig(interpolated.tree, '', {
     issues,
     fromEnvironment: interpolated.fromEnvironment,
+    placeholders: interpolated.placeholders,
     baseDir: resolve(options.baseDir),
   });
   if (issues.all.length > 0) throw new ConfigError([...issues.all], options.source);

@@ -40,6 +40,7 @@ const readChannel: Read<NotificationChannel> = (value, path, context) => {
 const channelUrl: Read<string> = (value, path, context) => {
   const text = secretString(value, path, context);
   if (typeof value !== 'string') return '';
+  if (context.placeholders.has(path)) return text;
   const url = URL.canParse(text) ? new URL(text) : null;
   if (url?.protocol === 'https:' || (url?.protocol === 'http:' && isLoopbackHost(url.hostname))) {
     return text;

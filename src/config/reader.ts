@@ -9,6 +9,11 @@ export interface ReadContext {
   issues: IssueList;
   /** Paths of values built from environment variables (see `interpolateEnvironment`). */
   fromEnvironment: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Paths whose value stands in for an unset variable, for commands that need none of the
+   * secrets (see `unsetVariables`): readers of a secret's format let them pass.
+   */
+  placeholders: ReadonlySet<string>;
   /** The config file's directory: relative file paths resolve against it. */
   baseDir: string;
 }

@@ -4,6 +4,7 @@ import { reportExpected, type Read } from '../reader.js';
  * An http(s) URL. Shown in messages without its query or credentials, which may hold a key.
  */
 export const httpUrl: Read<string> = (value, path, context) => {
+  if (typeof value === 'string' && context.placeholders.has(path)) return value;
   if (typeof value === 'string') {
     try {
       const url = new URL(value);
