@@ -125,7 +125,11 @@ describe('delivery to a webhook', () => {
       expect(delivery.headers['webhook-id']).toBe((delivery.events[0] as { id: string }).id);
       expect(delivery.headers['content-type']).toBe('application/json');
     }
-    const [status] = await w.admin.list();
+    // The cursor is saved once the receiver's answer is in, which is after it counted the request.
+    const status = await eventually(async () => {
+      const [hookStatus] = await w.admin.list();
+      return hookStatus?.cursor === 12 && hookStatus;
+    });
     expect(status).toMatchObject({ name: 'hook', state: 'ok', cursor: 12, lag: 0, delivered: 12 });
   });
 
