@@ -4,6 +4,7 @@
 // or API answer — unmasked. Each is masked by its connection's own settings.
 import type { Journal } from '../audit/index.js';
 import type { Masker } from '../policy/index.js';
+import type { SessionReviews } from '../protocols/postgres/index.js';
 import type { ReviewService } from '../reviews/index.js';
 
 export type JournalAppender = Pick<Journal, 'append'>;
@@ -18,10 +19,8 @@ export function maskingJournal(journal: JournalAppender, maskerOf: MaskerOf): Jo
   };
 }
 
-export type GatewayReviews = Pick<ReviewService, 'requestCommandReview' | 'checkAccess'>;
-
 /** What the protocols ask of the reviews, given commands masked as the record has them. */
-export function maskingReviews(reviews: ReviewService, maskerOf: MaskerOf): GatewayReviews {
+export function maskingReviews(reviews: ReviewService, maskerOf: MaskerOf): SessionReviews {
   return {
     checkAccess: (input) => reviews.checkAccess(input),
     requestCommandReview(input) {

@@ -3,7 +3,7 @@
 // statement is parsed at most once per decision, and only when a rule names statement kinds or
 // tables; a connection with no rules decides without looking at the command at all.
 import type { CommandReviewPolicy, ConnectionConfig, RecordingExclusion } from '../config/types.js';
-import { recordingExcluded } from './command-match.js';
+import { exclusionApplies, recordingExcluded } from './command-match.js';
 import { findGuardrail } from './guardrails.js';
 import { classifySql, type CommandProfile } from './sql-classifier.js';
 
@@ -26,9 +26,8 @@ export function commandGateFor(
   connection: ConnectionConfig,
   exclusions: readonly RecordingExclusion[],
 ): CommandGate {
-  const ownExclusions = exclusions.filter(
-    (exclusion) =>
-      exclusion.connections.length === 0 || exclusion.connections.includes(connection.name),
+  const ownExclusions = exclusions.filter((exclusion) =>
+    exclusionApplies(exclusion, connection.name),
   );
   const active = connection.guardrails.length > 0 || ownExclusions.length > 0;
   return {

@@ -23,6 +23,11 @@ export function commandMatches(
   return tables.length === 0 || tables.some((table) => matchingTables(touched, table).length > 0);
 }
 
+/** Whether a recording exclusion applies to the connection (no `connections`: to all). */
+export function exclusionApplies(exclusion: RecordingExclusion, connection: string): boolean {
+  return exclusion.connections.length === 0 || exclusion.connections.includes(connection);
+}
+
 /** Whether a recording exclusion that applies to `connection` matches the command. */
 export function recordingExcluded(
   exclusions: readonly RecordingExclusion[],
@@ -32,8 +37,7 @@ export function recordingExcluded(
 ): boolean {
   return exclusions.some(
     (exclusion) =>
-      (exclusion.connections.length === 0 || exclusion.connections.includes(connection)) &&
-      commandMatches(exclusion, command, profile),
+      exclusionApplies(exclusion, connection) && commandMatches(exclusion, command, profile),
   );
 }
 

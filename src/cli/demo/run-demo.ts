@@ -150,13 +150,9 @@ function runPsql(gateway: Gateway, user: string, token: string, script: string):
   });
 }
 
-async function runWithNodePostgres(
-  gateway: Gateway,
-  user: string,
-  token: string,
-  statements: string[],
-): Promise<string> {
-  const client = new pg.Client({
+/** A node-postgres client of pg-prod through the gateway, the token as its password. */
+function gatewayClient(gateway: Gateway, user: string, token: string): pg.Client {
+  return new pg.Client({
     host: gateway.postgres!.address.host,
     port: gateway.postgres!.address.port,
     database: 'pg-prod',
@@ -164,6 +160,15 @@ async function runWithNodePostgres(
     password: token,
     application_name: `${user} (node-postgres)`,
   });
+}
+
+async function runWithNodePostgres(
+  gateway: Gateway,
+  user: string,
+  token: string,
+  statements: string[],
+): Promise<string> {
+  const client = gatewayClient(gateway, user, token);
   const lines: string[] = [];
   try {
     await client.connect();
@@ -312,13 +317,7 @@ async function actOnWhatAgentsDo(
   say.detail(`Slack (#oncall) received: ${slack.received.at(-1)?.text ?? ''}`);
 
   say.next(`A DROP is held for review; ${approver.name} (group dba) approves it with the CLI`);
-  const agentClient = new pg.Client({
-    host: gateway.postgres!.address.host,
-    port: gateway.postgres!.address.port,
-    database: 'pg-prod',
-    user: agent.name,
-    password: agentToken,
-  });
+  const agentClient = gatewayClient(gateway, agent.name, agentToken);
   agentClient.on('notice', (notice) => say.detail(`  ${agent.name} is told: ${notice.message}`));
   await agentClient.connect();
   const drop = agentClient.query('DROP TABLE import_staging').then(
@@ -451,14 +450,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       );
     }
     say.detail('and with node-postgres, a parameterized query (extended protocol):');
-    const client = new pg.Client({
-      host: gateway.postgres!.address.host,
-      port: gateway.postgres!.address.port,
-      database: 'pg-prod',
-      user: agent.name,
-      password: agentToken,
-      application_name: 'billing-agent (node-postgres)',
-    });
+    const client = gatewayClient(gateway, agent.name, agentToken);
     await client.connect();
     const overdue = await client.query(
       'SELECT customer, amount_cents FROM invoices WHERE status = $1',

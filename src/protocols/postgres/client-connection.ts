@@ -47,8 +47,11 @@ export interface ClientConnectionContext extends AdmissionDependencies {
   maxMessageBytes: number;
   cancels: CancelRegistry;
   recording: RecordingConfig;
-  reviews: Pick<ReviewService, 'requestCommandReview' | 'checkAccess'> | null;
+  reviews: SessionReviews | null;
 }
+
+/** What a session asks of the reviews: access at admission, a command's review later. */
+export type SessionReviews = Pick<ReviewService, 'requestCommandReview' | 'checkAccess'>;
 
 export interface ClientConnection {
   /** Whether the connection got as far as a proxied session. */

@@ -5,3 +5,4 @@ export {
   type PostgresListenerOptions,
 } from './listener.js';
 export type { AuthorizationDecision } from './admission.js';
+export type { SessionReviews } from './client-connection.js';

@@ -12,10 +12,9 @@ import type {
 } from '../../config/types.js';
 import { FailedLogins, type Principal } from '../../identity/index.js';
 import type { Logger } from '../../log/index.js';
-import type { ReviewService } from '../../reviews/index.js';
 import type { AuthorizationDecision } from './admission.js';
 import { CancelRegistry } from './cancel-registry.js';
-import { serveClient, type ClientConnection } from './client-connection.js';
+import { serveClient, type ClientConnection, type SessionReviews } from './client-connection.js';
 
 export interface PostgresListenerOptions {
   /** Listen address (port 0 picks a free port) and the TLS certificate, if any. */
@@ -27,7 +26,7 @@ export interface PostgresListenerOptions {
   journal: { append(draft: EventDraft): Promise<AuditEvent> };
   recording: RecordingConfig;
   /** Access requests and command reviews; null: connections and rules that need one refuse. */
-  reviews: Pick<ReviewService, 'requestCommandReview' | 'checkAccess'> | null;
+  reviews: SessionReviews | null;
   /** Where reviewers approve, named in refusals (`reviews.approveUrl`). */
   approveUrl: string | null;
   logger: Logger;

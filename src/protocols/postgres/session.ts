@@ -355,9 +355,12 @@ export class ProxySession {
    * Records the refusal (`guardrail.blocked`) and returns the client's ErrorResponse. The
    * statement is refused even if the record cannot be written: it never runs either way.
    */
-  private async refuse(statement: Statement, policy: EventPolicy): Promise<Buffer> {
+  private async refuse(
+    statement: Statement,
+    policy: EventPolicy & { message: string },
+  ): Promise<Buffer> {
     this.recorder.countBlocked();
-    const message = policy.message ?? `Warden: refused by ${policy.rule}`;
+    const { message } = policy;
     const error = new ClientFacingError(SqlState.insufficientPrivilege, message, 'ERROR');
     // Withdrawn because the session ended: its review.withdrawn is the record.
     if (this.endReason) return errorResponse(error);
