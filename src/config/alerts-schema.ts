@@ -7,12 +7,12 @@ import {
   integer,
   listOf,
   Mapping,
+  namedListOf,
   nonEmptyString,
   oneOf,
-  reportDuplicateNames,
   type Read,
 } from './reader.js';
-import { ruleName } from './rule-name.js';
+import { entryName } from './entry-name.js';
 import {
   ALERT_SEVERITIES,
   type AlertMatch,
@@ -28,17 +28,7 @@ export interface AlertReferences {
 
 /** `alerts`: rules over the event stream; names are unique. */
 export function alertsReader(references: AlertReferences): Read<AlertRule[]> {
-  const readAlert = alertReader(references);
-  return (value, path, context) => {
-    const alerts = listOf(readAlert)(value, path, context);
-    reportDuplicateNames(
-      alerts.map((alert) => alert.name),
-      path,
-      'alert',
-      context,
-    );
-    return alerts;
-  };
+  return namedListOf(alertReader(references), 'alert');
 }
 
 function alertReader(references: AlertReferences): Read<AlertRule> {
@@ -54,7 +44,7 @@ function alertReader(references: AlertReferences): Read<AlertRule> {
       'notify',
     ]);
     return {
-      name: alert.required('name', ruleName),
+      name: alert.required('name', entryName),
       severity: alert.optional('severity', oneOf(ALERT_SEVERITIES), 'medium'),
       description: alert.optional('description', nonEmptyString, null),
       match: alert.required('match', readMatch),

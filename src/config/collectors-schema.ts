@@ -2,13 +2,13 @@ import type { CollectorCommon, CollectorConfig, CollectorType } from './collecto
 import { readCollectorTls } from './collectors/tls.js';
 import { ENTRA_KEYS, readEntraCollector } from './collectors/entra.js';
 import { OKTA_KEYS, readOktaCollector } from './collectors/okta.js';
+import { entryName } from './entry-name.js';
 import {
   integer,
-  listOf,
   Mapping,
-  reportDuplicateNames,
+  namedListOf,
+  readEntryType,
   reportExpected,
-  stringMatching,
   type Read,
 } from './reader.js';
 
@@ -19,29 +19,8 @@ const collectorTypes = {
   entra: { keys: ENTRA_KEYS, read: readEntraCollector },
 } as const;
 
-export const readCollectors: Read<CollectorConfig[]> = (value, path, context) => {
-  const collectors = listOf(readCollector)(value, path, context);
-  reportDuplicateNames(
-    collectors.map((collector) => collector.name),
-    path,
-    'collector',
-    context,
-  );
-  return collectors;
-};
-
-/** Collector names appear in URLs, the CLI and the journal. */
-const collectorName = stringMatching(
-  /^[A-Za-z0-9_.-]{1,63}$/,
-  'a name of 1-63 letters, digits, "_", "." or "-"',
-);
-
-const collectorType: Read<CollectorType | null> = (value, path, context) => {
-  if (typeof value === 'string' && Object.hasOwn(collectorTypes, value))
-    return value as CollectorType;
-  reportExpected(context, path, `one of ${Object.keys(collectorTypes).join(', ')}`, value);
-  return null;
-};
+export const readCollectors: Read<CollectorConfig[]> = (value, path, context) =>
+  namedListOf(readCollector, 'collector')(value, path, context);
 
 /** ISO 8601 with a time and a zone (2024-01-01T00:00:00.000Z); empty means now. */
 const startFrom: Read<string | null> = (value, path, context) => {
@@ -58,16 +37,11 @@ const startFrom: Read<string | null> = (value, path, context) => {
 };
 
 const readCollector: Read<CollectorConfig> = (value, path, context) => {
-  // The type decides which keys are known: read it first, then the entry with all its keys.
-  const probe =
-    typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
-  const type = collectorType(probe.type, `${path}.type`, context);
+  const type = readEntryType<CollectorType>(value, path, context, collectorTypes);
   const definition = type === null ? null : collectorTypes[type];
   const entry = Mapping.read(value, path, context, [...COMMON_KEYS, ...(definition?.keys ?? [])]);
   const common: CollectorCommon = {
-    name: entry.required('name', collectorName),
+    name: entry.required('name', entryName),
     intervalSeconds: entry.optional('interval', integer(10, 86_401), 120),
     startFrom: entry.optional('startFrom', startFrom, null),
     tls: entry.section('tls', readCollectorTls),

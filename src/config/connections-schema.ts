@@ -6,10 +6,10 @@ import {
   integer,
   listOf,
   Mapping,
+  namedListOf,
   nonEmptyListOf,
   nonEmptyString,
   oneOf,
-  reportDuplicateNames,
   secretString,
   stringMatching,
   type Read,
@@ -24,16 +24,8 @@ import {
 
 const supportedTypes = ['postgres'] as const;
 
-export const readConnections: Read<ConnectionConfig[]> = (value, path, context) => {
-  const connections = listOf(readConnection)(value, path, context);
-  reportDuplicateNames(
-    connections.map((connection) => connection.name),
-    path,
-    'connection',
-    context,
-  );
-  return connections;
-};
+export const readConnections: Read<ConnectionConfig[]> = (value, path, context) =>
+  namedListOf(readConnection, 'connection')(value, path, context);
 
 /** Clients select a connection by putting its name where the database name goes. */
 const connectionName = stringMatching(

@@ -23,3 +23,6 @@ export function duration(min: number, max: number, expected: string): Read<numbe
     return min;
   };
 }
+
+/** How long a request to a destination (a sink, a notification channel) may take. */
+export const requestTimeout = duration(100, 300_000, 'of 100ms to 5m');

@@ -1,27 +1,12 @@
 import { readCommandReview } from './approval-policy-schema.js';
 import { COMMAND_MATCH_KEYS, readCommandMatch } from './command-match-schema.js';
-import {
-  listOf,
-  Mapping,
-  nonEmptyString,
-  oneOf,
-  reportDuplicateNames,
-  type Read,
-} from './reader.js';
-import { ruleName } from './rule-name.js';
+import { Mapping, namedListOf, nonEmptyString, oneOf, type Read } from './reader.js';
+import { entryName } from './entry-name.js';
 import type { CommandMatch, GuardrailRule } from './policy-types.js';
 
 /** A connection's `guardrails`, checked in order; names are unique within the connection. */
-export const readGuardrails: Read<GuardrailRule[]> = (value, path, context) => {
-  const guardrails = listOf(readGuardrail)(value, path, context);
-  reportDuplicateNames(
-    guardrails.map((guardrail) => guardrail.name),
-    path,
-    'guardrail',
-    context,
-  );
-  return guardrails;
-};
+export const readGuardrails: Read<GuardrailRule[]> = (value, path, context) =>
+  namedListOf(readGuardrail, 'guardrail')(value, path, context);
 
 const readGuardrail: Read<GuardrailRule> = (value, path, context) => {
   const guardrail = Mapping.read(value, path, context, [
@@ -31,7 +16,7 @@ const readGuardrail: Read<GuardrailRule> = (value, path, context) => {
     'message',
     'review',
   ]);
-  const name = guardrail.required('name', ruleName);
+  const name = guardrail.required('name', entryName);
   const match = guardrail.required('match', readMatch);
   const action = guardrail.optional('action', oneOf(['block', 'review']), 'block');
   const message = guardrail.optional('message', nonEmptyString, null);

@@ -1,4 +1,4 @@
-import { isLoopbackHost } from './listen-address.js';
+import { isSecureUrl } from './listen-address.js';
 import {
   entraDefaults,
   entraIssuer,
@@ -11,15 +11,16 @@ import {
   integer,
   listOf,
   Mapping,
+  namedListOf,
   nonEmptyListOf,
   nonEmptyString,
   oneOf,
-  reportDuplicateNames,
   reportExpected,
   stringMatching,
   type Read,
 } from './reader.js';
 import { defaultAlgorithms, publicKeyAlgorithms } from './algorithms.js';
+import { entryName } from './entry-name.js';
 import { readGroupRef } from './group-ref.js';
 import type { IdentityConfig, ProviderConfig } from './types.js';
 
@@ -43,28 +44,16 @@ export const readIdentity: Read<IdentityConfig> = (value, path, context) => {
     'adminGroups',
     'clockSkewSeconds',
   ]);
-  const providers = identity.optional('providers', listOf(readProvider), []);
-  reportDuplicateNames(
-    providers.map((provider) => provider.name),
-    identity.pathOf('providers'),
-    'provider',
-    context,
-  );
   return {
-    providers,
+    providers: identity.optional('providers', namedListOf(readProvider, 'provider'), []),
     adminGroups: identity.optional('adminGroups', listOf(readGroupRef), []),
     clockSkewSeconds: identity.optional('clockSkewSeconds', integer(0, 300), 60),
   };
 };
 
-const providerName = stringMatching(
-  /^[A-Za-z0-9_.-]{1,63}$/,
-  'a name of 1-63 letters, digits, "_", "." or "-"',
-);
-
 const readProvider: Read<ProviderConfig> = (value, path, context) => {
   const provider = Mapping.read(value, path, context, providerKeys);
-  const name = provider.required('name', providerName);
+  const name = provider.required('name', entryName);
   const preset = provider.optional('preset', oneOf(['oidc', 'okta', 'entra']), 'oidc');
   if (preset !== 'entra') {
     provider.refuse('tenantId', 'applies only to preset entra');
@@ -113,14 +102,8 @@ const tenantGuid = stringMatching(
 
 /** https, or http on a loopback host (tests, the demo): keys fetched over plain http could be swapped. */
 const secureUrl: Read<string> = (value, path, context) => {
-  const expected = 'an https URL (http only on a loopback host)';
-  if (typeof value === 'string' && URL.canParse(value)) {
-    const url = new URL(value);
-    if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-      return value;
-    }
-  }
-  reportExpected(context, path, expected, value);
+  if (typeof value === 'string' && isSecureUrl(value)) return value;
+  reportExpected(context, path, 'an https URL (http only on a loopback host)', value);
   return '';
 };
 

@@ -31,6 +31,13 @@ export function isLoopbackHost(host: string): boolean {
   return isIP(ipv4) === 4 && ipv4.startsWith('127.');
 }
 
+/** An https URL, or http on a loopback host (tests, the demo, a local relay). */
+export function isSecureUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}
+
 export const listenAddress: Read<HostPort> = (value, path, context) => {
   const address = typeof value === 'string' ? parseListenAddress(value) : null;
   if (address) return address;

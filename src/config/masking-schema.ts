@@ -1,13 +1,6 @@
-import {
-  listOf,
-  Mapping,
-  nonEmptyString,
-  oneOf,
-  reportDuplicateNames,
-  type Read,
-} from './reader.js';
+import { listOf, Mapping, namedListOf, nonEmptyString, oneOf, type Read } from './reader.js';
 import { regularExpression } from './regular-expression.js';
-import { ruleName } from './rule-name.js';
+import { entryName } from './entry-name.js';
 import { BUILTIN_DETECTORS, type CustomDetector, type MaskingConfig } from './policy-types.js';
 
 /** Absent, every built-in detector applies to the record and nothing is masked in results. */
@@ -39,16 +32,8 @@ function resultsReader(detectorNames: readonly string[]): Read<MaskingConfig['re
   };
 }
 
-const readCustomDetectors: Read<CustomDetector[]> = (value, path, context) => {
-  const detectors = listOf(readCustomDetector)(value, path, context);
-  reportDuplicateNames(
-    detectors.map((detector) => detector.name),
-    path,
-    'detector',
-    context,
-  );
-  return detectors;
-};
+const readCustomDetectors: Read<CustomDetector[]> = (value, path, context) =>
+  namedListOf(readCustomDetector, 'detector')(value, path, context);
 
 const readCustomDetector: Read<CustomDetector> = (value, path, context) => {
   const detector = Mapping.read(value, path, context, ['name', 'pattern']);
@@ -59,7 +44,7 @@ const readCustomDetector: Read<CustomDetector> = (value, path, context) => {
 };
 
 const customDetectorName: Read<string> = (value, path, context) => {
-  const name = ruleName(value, path, context);
+  const name = entryName(value, path, context);
   if ((BUILTIN_DETECTORS as readonly string[]).includes(name)) {
     context.issues.add(path, `"${name}" is a built-in detector; choose another name`);
   }

@@ -1,21 +1,13 @@
-import { duration } from './duration.js';
-import { isLoopbackHost } from './listen-address.js';
-import { listOf, Mapping, oneOf, reportDuplicateNames, secretString, type Read } from './reader.js';
+import { requestTimeout } from './duration.js';
+import { isSecureUrl } from './listen-address.js';
+import { Mapping, namedListOf, oneOf, secretString, type Read } from './reader.js';
 import { webhookSecret } from './sinks/webhook-secret.js';
-import { ruleName } from './rule-name.js';
+import { entryName } from './entry-name.js';
 import type { NotificationChannel } from './policy-types.js';
 
 /** `notifications`: channels that alert rules and reviews name in their `notify`. */
-export const readNotifications: Read<NotificationChannel[]> = (value, path, context) => {
-  const channels = listOf(readChannel)(value, path, context);
-  reportDuplicateNames(
-    channels.map((channel) => channel.name),
-    path,
-    'notification channel',
-    context,
-  );
-  return channels;
-};
+export const readNotifications: Read<NotificationChannel[]> = (value, path, context) =>
+  namedListOf(readChannel, 'notification channel')(value, path, context);
 
 const readChannel: Read<NotificationChannel> = (value, path, context) => {
   const channel = Mapping.read(value, path, context, ['name', 'type', 'url', 'secret', 'timeout']);
@@ -25,11 +17,11 @@ const readChannel: Read<NotificationChannel> = (value, path, context) => {
     channel.refuse('secret', 'applies only to type webhook (Slack signs nothing)');
   }
   return {
-    name: channel.required('name', ruleName),
+    name: channel.required('name', entryName),
     type,
     url: channel.required('url', channelUrl),
     secret: type === 'webhook' ? channel.optional('secret', webhookSecret, null) : null,
-    timeoutMs: channel.optional('timeout', duration(100, 300_000, 'of 100ms to 5m'), 10_000),
+    timeoutMs: channel.optional('timeout', requestTimeout, 10_000),
   };
 };
 
@@ -40,11 +32,7 @@ const readChannel: Read<NotificationChannel> = (value, path, context) => {
 const channelUrl: Read<string> = (value, path, context) => {
   const text = secretString(value, path, context);
   if (typeof value !== 'string') return '';
-  if (context.placeholders.has(path)) return text;
-  const url = URL.canParse(text) ? new URL(text) : null;
-  if (url?.protocol === 'https:' || (url?.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    return text;
-  }
+  if (context.placeholders.has(path) || isSecureUrl(text)) return text;
   context.issues.add(
     path,
     'expected an https URL (http only on a loopback host) (value not shown)',

@@ -115,26 +115,51 @@ export function nonEmptyListOf<T>(readItem: Read<T>, expected: string): Read<T[]
   };
 }
 
-/** Names must be unique within a list: the second use of a name is the issue. */
-export function reportDuplicateNames(
-  names: readonly string[],
-  listPath: string,
+/**
+ * A list of entries that each have a `name`, unique within the list: the second use of a name
+ * is the issue. `what` names an entry in that message (`duplicate sink name …`).
+ */
+export function namedListOf<T extends { name: string }>(
+  readItem: Read<T>,
   what: string,
+): Read<T[]> {
+  const readList = listOf(readItem);
+  return (value, path, context) => {
+    const entries = readList(value, path, context);
+    const firstIndex = new Map<string, number>();
+    entries.forEach(({ name }, index) => {
+      if (name === '') return; // an invalid name, reported where it was read
+      const first = firstIndex.get(name);
+      if (first === undefined) {
+        firstIndex.set(name, index);
+        return;
+      }
+      context.issues.add(
+        keyPath(indexPath(path, index), 'name'),
+        `duplicate ${what} name "${name}" (also used by ${indexPath(path, first)})`,
+      );
+    });
+    return entries;
+  };
+}
+
+/**
+ * The `type` of a list entry whose type decides which keys it may have (a sink, a collector), read
+ * before the entry itself: one of `types`' keys, or null (reported) when it is none of them.
+ */
+export function readEntryType<T extends string>(
+  value: unknown,
+  path: string,
   context: ReadContext,
-): void {
-  const firstIndex = new Map<string, number>();
-  names.forEach((name, index) => {
-    if (name === '') return; // an invalid name, reported where it was read
-    const first = firstIndex.get(name);
-    if (first === undefined) {
-      firstIndex.set(name, index);
-      return;
-    }
-    context.issues.add(
-      keyPath(indexPath(listPath, index), 'name'),
-      `duplicate ${what} name "${name}" (also used by ${indexPath(listPath, first)})`,
-    );
-  });
+  types: Readonly<Record<T, unknown>>,
+): T | null {
+  const type =
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>).type
+      : undefined;
+  if (typeof type === 'string' && Object.hasOwn(types, type)) return type as T;
+  reportExpected(context, keyPath(path, 'type'), `one of ${Object.keys(types).join(', ')}`, type);
+  return null;
 }
 
 /**

@@ -1,14 +1,15 @@
 import { duration } from './duration.js';
+import { entryName } from './entry-name.js';
 import { eventTypePattern } from './event-type-pattern.js';
 import {
   integer,
   listOf,
   Mapping,
+  namedListOf,
   nonEmptyString,
   oneOf,
-  reportDuplicateNames,
+  readEntryType,
   reportExpected,
-  stringMatching,
   type Read,
   type ReadContext,
 } from './reader.js';
@@ -41,40 +42,15 @@ const sinkTypes: { [T in SinkType]: SinkTypeDefinition<Extract<SinkConfig, { typ
 
 const COMMON_KEYS = ['name', 'type', 'filter', 'format', 'start', 'batch', 'retry'] as const;
 
-export const readSinks: Read<SinkConfig[]> = (value, path, context) => {
-  const sinks = listOf(readSink)(value, path, context);
-  reportDuplicateNames(
-    sinks.map((sink) => sink.name),
-    path,
-    'sink',
-    context,
-  );
-  return sinks;
-};
-
-/** Sink names appear in URLs, the CLI and metrics. */
-const sinkName = stringMatching(
-  /^[A-Za-z0-9_.-]{1,63}$/,
-  'a name of 1-63 letters, digits, "_", "." or "-"',
-);
-
-const sinkType: Read<SinkType | null> = (value, path, context) => {
-  if (typeof value === 'string' && Object.hasOwn(sinkTypes, value)) return value as SinkType;
-  reportExpected(context, path, `one of ${Object.keys(sinkTypes).join(', ')}`, value);
-  return null;
-};
+export const readSinks: Read<SinkConfig[]> = (value, path, context) =>
+  namedListOf(readSink, 'sink')(value, path, context);
 
 const readSink: Read<SinkConfig> = (value, path, context) => {
-  // The type decides which keys are known: read it first, then the entry with all its keys.
-  const probe =
-    typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
-  const type = sinkType(probe.type, `${path}.type`, context);
+  const type = readEntryType(value, path, context, sinkTypes);
   const definition = type === null ? null : (sinkTypes[type] as SinkTypeDefinition<SinkConfig>);
   const sink = Mapping.read(value, path, context, [...COMMON_KEYS, ...(definition?.keys ?? [])]);
   const common: SinkCommon = {
-    name: sink.required('name', sinkName),
+    name: sink.required('name', entryName),
     filter: sink.optional('filter', readFilter, {
       types: [],
       connections: [],

@@ -1,4 +1,5 @@
 import { boolean } from '../boolean.js';
+import { reportUnpairedCertificate } from '../client-certificate.js';
 import type { CollectorTls } from '../collector-types.js';
 import { readableFile } from '../readable-file.js';
 import { Mapping, secretString, type Read } from '../reader.js';
@@ -37,10 +38,7 @@ export const readCollectorTls: Read<CollectorTls> = (value, path, context) => {
     verifyCertificate: tls.optional('verifyCertificate', boolean, true),
     verifyHostname: tls.optional('verifyHostname', boolean, true),
   };
-  if (settings.cert !== null && settings.key === null)
-    context.issues.add(tls.pathOf('key'), 'required with cert: a client certificate needs its key');
-  if (settings.key !== null && settings.cert === null)
-    context.issues.add(tls.pathOf('cert'), 'required with key: a key needs its certificate');
+  reportUnpairedCertificate(tls, settings.cert, settings.key, context);
   if (settings.keyPassword !== null && settings.key === null)
     context.issues.add(tls.pathOf('keyPassword'), 'given without a key to decrypt');
   return settings;

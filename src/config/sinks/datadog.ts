@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { boolean } from '../boolean.js';
-import { duration } from '../duration.js';
+import { requestTimeout } from '../duration.js';
 import { listOf, Mapping, nonEmptyString, oneOf, stringMatching } from '../reader.js';
 import type { SinkCommon } from '../sink-types.js';
 import { credential } from './credential.js';
@@ -65,7 +65,7 @@ export const datadogSink: SinkTypeDefinition<DatadogSinkConfig> = {
       tags: sink.optional('tags', listOf(tag), []),
       hostname: sink.optional('hostname', nonEmptyString, hostname()),
       gzip: sink.optional('gzip', boolean, true),
-      timeoutMs: sink.optional('timeout', duration(100, 300_000, 'of 100ms to 5m'), 30_000),
+      timeoutMs: sink.optional('timeout', requestTimeout, 30_000),
     };
   },
 };

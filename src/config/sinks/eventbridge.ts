@@ -1,4 +1,4 @@
-import { duration } from '../duration.js';
+import { requestTimeout } from '../duration.js';
 import { integer, Mapping, secretString, stringMatching, type Read } from '../reader.js';
 import type { SinkCommon } from '../sink-types.js';
 import { credential } from './credential.js';
@@ -90,6 +90,6 @@ export const eventBridgeSink: SinkTypeDefinition<EventBridgeSinkConfig> = {
     credentials: sink.optional('credentials', readCredentials, null),
     // 256 KiB was PutEvents' limit for years; accounts on the raised limit set up to 1 MiB.
     maxEntryBytes: sink.optional('maxEntryBytes', integer(KIB, 1024 * KIB), 256 * KIB),
-    timeoutMs: sink.optional('timeout', duration(100, 300_000, 'of 100ms to 5m'), 10_000),
+    timeoutMs: sink.optional('timeout', requestTimeout, 10_000),
   }),
 };

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { boolean } from '../boolean.js';
-import { duration } from '../duration.js';
+import { duration, requestTimeout } from '../duration.js';
 import { Mapping, nonEmptyString, stringMatching, type Read } from '../reader.js';
 import type { SinkCommon } from '../sink-types.js';
 import { credential } from './credential.js';
@@ -83,7 +83,7 @@ export const splunkSink: SinkTypeDefinition<SplunkSinkConfig> = {
       host: sink.optional('host', nonEmptyString, hostname()),
       ack: sink.section('ack', readAck),
       tls: readTls(sink, url),
-      timeoutMs: sink.optional('timeout', duration(100, 300_000, 'of 100ms to 5m'), 30_000),
+      timeoutMs: sink.optional('timeout', requestTimeout, 30_000),
     };
   },
 };

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
-import { duration } from '../duration.js';
+import { requestTimeout } from '../duration.js';
 import { integer, Mapping, oneOf, reportExpected, stringMatching, type Read } from '../reader.js';
 import type { SinkCommon } from '../sink-types.js';
 import type { SinkTypeDefinition } from './definition.js';
@@ -101,7 +101,7 @@ export const syslogSink: SinkTypeDefinition<SyslogSinkConfig> = {
       facility: FACILITY_CODES[sink.optional('facility', facilityName, 'authpriv')],
       appName: sink.optional('appName', printableAscii(48, 'APP-NAME'), 'warden'),
       hostname: sink.optional('hostname', printableAscii(255, 'HOSTNAME'), hostname()),
-      timeoutMs: sink.optional('timeout', duration(100, 300_000, 'of 100ms to 5m'), 10_000),
+      timeoutMs: sink.optional('timeout', requestTimeout, 10_000),
     };
   },
 };

@@ -1,4 +1,5 @@
 import { boolean } from '../boolean.js';
+import { reportUnpairedCertificate } from '../client-certificate.js';
 import { readableFile } from '../readable-file.js';
 import { Mapping } from '../reader.js';
 
@@ -37,15 +38,7 @@ export function readTlsOptions(
     const cert = tls.optional('cert', readableFile, null);
     const key = tls.optional('key', readableFile, null);
     const verify = tls.optional('verify', boolean, true);
-    if (cert !== null && key === null) {
-      context.issues.add(
-        tls.pathOf('key'),
-        'required with cert: a client certificate needs its key',
-      );
-    }
-    if (key !== null && cert === null) {
-      context.issues.add(tls.pathOf('cert'), 'required with key: a key needs its certificate');
-    }
+    reportUnpairedCertificate(tls, cert, key, context);
     return { ca, cert, key, verify };
   });
 }

@@ -1,4 +1,4 @@
-import { duration } from '../duration.js';
+import { requestTimeout } from '../duration.js';
 import { Mapping, oneOf, secretString, stringMatching, type Read } from '../reader.js';
 import type { SinkCommon } from '../sink-types.js';
 import { httpUrl } from './http-url.js';
@@ -46,6 +46,6 @@ export const webhookSink: SinkTypeDefinition<WebhookSinkConfig> = {
     secret: sink.optional('secret', webhookSecret, null),
     mode: sink.optional('mode', oneOf(['event', 'batch']), 'event'),
     headers: sink.optional('headers', readHeaders, {}),
-    timeoutMs: sink.optional('timeout', duration(100, 300_000, 'of 100ms to 5m'), 10_000),
+    timeoutMs: sink.optional('timeout', requestTimeout, 10_000),
   }),
 };
