@@ -42,4 +42,4 @@ export {
   type RetentionScheduleOptions,
 } from './retention-schedule.js';
 export { RETENTION_EVENT_TYPE, type RetentionRecord } from './retention-record.js';
-export { eventsOfTypeFrom, latestEventOfType } from './typed-events.js';
+export { eventsOfTypeFrom, journalEvents, latestEventOfType } from './typed-events.js';

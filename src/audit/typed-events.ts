@@ -1,10 +1,12 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { TYPES_WITHOUT_TYPE_INDEX, type Database } from '../store/index.js';
 import type { AuditEvent } from './event.js';
 import { eventFromBody } from './event-row.js';
 
-// Events of one type, for the modules that keep their own records in the journal (a collector's
-// checkpoints, the entries it collected). Through the (type, seq) index: never a statement type.
+// The journal's events read in seq order, a page at a time: a stretch of it (the alert rules,
+// `warden alerts test`), or the events of one type, for the modules that keep their own records
+// in the journal (a collector's checkpoints, the entries it collected). By type through the
+// (type, seq) index: never a statement type.
 
 const ROWS_PER_READ = 1000;
 
@@ -48,20 +50,35 @@ export async function latestEventOfType(
 }
 
 /** The events of `type` from `fromSeq` on, in seq order, read a thousand at a time. */
-export async function* eventsOfTypeFrom(
+export function eventsOfTypeFrom(
   db: Kysely<Database>,
   type: string,
   fromSeq: number,
 ): AsyncGenerator<AuditEvent> {
-  let after = fromSeq - 1;
+  return forward(ofType(db, type), fromSeq - 1);
+}
+
+/** The journal's events after `afterSeq` up to `untilSeq`, in seq order, a thousand at a time. */
+export function journalEvents(
+  db: Kysely<Database>,
+  afterSeq: number,
+  untilSeq: number,
+): AsyncGenerator<AuditEvent> {
+  return forward(
+    db.selectFrom('events').select(['seq', 'body']).where('seq', '<=', untilSeq),
+    afterSeq,
+  );
+}
+
+/** The events `rows` selects after seq `after`, in seq order. */
+async function* forward(
+  rows: SelectQueryBuilder<Database, 'events', { seq: number; body: string }>,
+  after: number,
+): AsyncGenerator<AuditEvent> {
   for (;;) {
-    const rows = await ofType(db, type)
-      .where('seq', '>', after)
-      .orderBy('seq')
-      .limit(ROWS_PER_READ)
-      .execute();
-    for (const row of rows) yield eventFromBody(row.body);
-    if (rows.length < ROWS_PER_READ) return;
-    after = Number((rows.at(-1) as { seq: number }).seq);
+    const page = await rows.where('seq', '>', after).orderBy('seq').limit(ROWS_PER_READ).execute();
+    for (const row of page) yield eventFromBody(row.body);
+    if (page.length < ROWS_PER_READ) return;
+    after = Number((page.at(-1) as { seq: number }).seq);
   }
 }

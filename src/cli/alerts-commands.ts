@@ -1,9 +1,9 @@
 // `warden alerts …`: the configured alert rules, and what one of them would have raised over the
 // journal's history (the same evaluation as the running gateway's, raising nothing).
 import Table from 'cli-table3';
-import { lastSeq, seqAtTime, type AuditEvent } from '../audit/index.js';
+import { journalEvents, lastSeq, seqAtTime, type AuditEvent } from '../audit/index.js';
 import { parseDuration, type AlertRule } from '../config/index.js';
-import { journalEvents, testAlertRule, type AlertFacts } from '../rules/index.js';
+import { testAlertRule, type AlertFacts } from '../rules/index.js';
 import type { Store } from '../store/index.js';
 import { loadConfigWithoutSecrets, resolveConfigPath } from './config-path.js';
 import { dash, oneLine, row, shortTime, tableStyle } from './format.js';

@@ -6,6 +6,7 @@
 //
 // Between live batches the same loop serves re-drives of dead letters and replays of history
 // (each with a cursor of its own), so one destination sees one request at a time.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { AuditEvent } from '../audit/index.js';
 import type { SinkConfig } from '../config/index.js';
@@ -408,17 +409,7 @@ export class SinkDelivery {
 
   /** Waits, or less if the gateway stops. */
   #sleep(ms: number): Promise<void> {
-    const signal = this.#stopping.signal;
-    if (signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return sleep(ms, undefined, { signal: this.#stopping.signal }).catch(() => undefined);
   }
 }
 

@@ -2,6 +2,7 @@
 // rule, a review being opened) never waits for a channel, and a channel that is down costs a few
 // attempts, not a growing queue. The journal keeps the record; a notification is a nudge.
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { NotificationChannel } from '../config/index.js';
 import {
   answerDetail,
@@ -156,17 +157,7 @@ function outcomeOf(answer: HttpAnswer | NoAnswer): Attempt {
 
 /** Waits `ms`; false when `signal` aborted the wait. */
 function wait(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => done(true), ms);
-    const onAbort = () => done(false);
-    function done(waited: boolean) {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(waited);
-    }
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  return sleep(ms, true, { signal }).catch(() => false);
 }
 
 /** The text with the URL, and its path (a Slack webhook's secret part), taken out. */

@@ -3,7 +3,14 @@
 // channels. The journal is the only input and the only record, so a restart loses nothing: the
 // cursor says where to go on from, and the counting windows are rebuilt from the events before
 // it (the alerts already raised among them acknowledged, none raised again).
-import { EventTypes, eventsOfTypeFrom, seqAtTime, type Journal } from '../audit/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  EventTypes,
+  eventsOfTypeFrom,
+  journalEvents,
+  seqAtTime,
+  type Journal,
+} from '../audit/index.js';
 import type { AlertRule, AlertSeverity, ConnectionConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Notifier } from '../notifications/index.js';
@@ -12,7 +19,6 @@ import type { Store } from '../store/index.js';
 import { loadAlertCursor, saveAlertCursor } from './alert-cursor.js';
 import { AlertEvaluator, type AlertTrigger } from './alert-evaluator.js';
 import { alertDraft, alertNotification } from './alert-record.js';
-import { journalEvents } from './journal-scan.js';
 
 export interface AlertRulesOptions {
   rules: readonly AlertRule[];
@@ -213,16 +219,6 @@ class AlertEngine implements AlertRules {
 
   /** Waits, or less if the rules stop. */
   #sleep(ms: number): Promise<void> {
-    const signal = this.#stopping.signal;
-    if (signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return sleep(ms, undefined, { signal: this.#stopping.signal }).catch(() => undefined);
   }
 }

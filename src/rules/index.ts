@@ -9,4 +9,3 @@ export {
 } from './alert-engine.js';
 export type { AlertFacts } from './alert-record.js';
 export { testAlertRule } from './alert-rule-test.js';
-export { journalEvents } from './journal-scan.js';
