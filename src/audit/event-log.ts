@@ -155,11 +155,6 @@ export class EventLog {
     if (this.#options.synchronous === 'full') this.#currentUnsynced = true;
   }
 
-  /** Whether anything appended is not yet synced (full only). */
-  get unsynced(): boolean {
-    return this.#currentUnsynced || this.#unsynced.length > 0;
-  }
-
   /** Syncs everything appended so far to the disk, off the main thread. */
   async sync(): Promise<void> {
     const retired = this.#unsynced;

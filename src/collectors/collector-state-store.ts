@@ -25,10 +25,6 @@ export class CollectorStateStore {
     return this.db.selectFrom('collectors').selectAll().where('name', '=', name).executeTakeFirst();
   }
 
-  async list(): Promise<CollectorRow[]> {
-    return this.db.selectFrom('collectors').selectAll().orderBy('name').execute();
-  }
-
   async update(name: string, changes: Partial<Omit<CollectorRow, 'name' | 'type'>>): Promise<void> {
     await this.db
       .updateTable('collectors')

@@ -6,6 +6,8 @@
 export class SeenIds {
   /** Id → the entry's time (epoch ms), in the order they were added. */
   readonly #ids = new Map<string, number>();
+  /** No entry is dated before this: below it, forgetBefore has nothing to forget. */
+  #oldestMs = Infinity;
 
   constructor(private readonly capacity: number) {}
 
@@ -16,6 +18,7 @@ export class SeenIds {
   add(id: string, timeMs: number): void {
     this.#ids.delete(id);
     this.#ids.set(id, timeMs);
+    if (timeMs < this.#oldestMs) this.#oldestMs = timeMs;
     if (this.#ids.size > this.capacity) {
       const oldest = this.#ids.keys().next();
       if (!oldest.done) this.#ids.delete(oldest.value);
@@ -24,10 +27,14 @@ export class SeenIds {
 
   /** Forgets the entries dated before `timeMs`: they are out of the look-back. */
   forgetBefore(timeMs: number): void {
-    for (const [id, time] of this.#ids) if (time < timeMs) this.#ids.delete(id);
-  }
-
-  get size(): number {
-    return this.#ids.size;
+    // Called after every page, mostly with the look-back unchanged: the ids are walked only when
+    // some may go.
+    if (timeMs <= this.#oldestMs) return;
+    let oldest = Infinity;
+    for (const [id, time] of this.#ids) {
+      if (time < timeMs) this.#ids.delete(id);
+      else if (time < oldest) oldest = time;
+    }
+    this.#oldestMs = oldest;
   }
 }

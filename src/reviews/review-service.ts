@@ -248,26 +248,19 @@ class StoredReviews implements ReviewService {
       }
       const grantedUntil =
         record.grantMs === null ? null : new Date(now.getTime() + record.grantMs);
-      const approved: ReviewRecord = {
-        ...record,
+      const change = {
         state: 'approved',
         approvals,
         decidedAt: now,
         decidedBy: approver.name,
         reason,
         grantedUntil,
-      };
+      } as const;
+      const approved: ReviewRecord = { ...record, ...change };
       await this.#close(
         record,
         {
-          change: {
-            state: 'approved',
-            approvals,
-            decidedAt: now,
-            decidedBy: approver.name,
-            reason,
-            grantedUntil,
-          },
+          change,
           event: approvedEvent(approved, approver, reason),
           decision: { approved: true, approvers: approvals.map((approval) => approval.name) },
         },
