@@ -21,9 +21,9 @@ import {
   VirtualBacklog,
   type AssertionFailure,
   type LogApiAnswer,
-  type LogApiRequest,
-  type LogApiTls,
 } from './log-api-server.js';
+import type { ReceivedRequest } from './http-receiver.js';
+import type { LoopbackTls } from './loopback-server.js';
 import {
   graphDirectoryAudit,
   graphServicePrincipalSignIn,
@@ -47,7 +47,7 @@ export interface EntraGraphServerOptions {
   clients: EntraClient[];
   /** Per client app; default 5 requests per 10 s; null: none. */
   throttle?: { requests: number; perSeconds: number } | null;
-  tls?: LogApiTls | null;
+  tls?: LoopbackTls | null;
 }
 
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
@@ -155,12 +155,12 @@ export class EntraGraphServer extends LogApiServer {
     this.logs[log].setBacklog(count, options.start.getTime(), stepMs);
   }
 
-  protected isTokenRequest(request: LogApiRequest): boolean {
+  protected isTokenRequest(request: ReceivedRequest): boolean {
     return /^\/[^/]+\/oauth2\/v2\.0\/token$/.test(request.path);
   }
 
-  protected answer(
-    request: LogApiRequest,
+  protected reply(
+    request: ReceivedRequest,
     form: URLSearchParams,
   ): LogApiAnswer | Promise<LogApiAnswer> {
     if (this.isTokenRequest(request)) return this.token(request, form);
@@ -199,7 +199,7 @@ export class EntraGraphServer extends LogApiServer {
     return this.list(request, route);
   }
 
-  protected faultAnswer(status: number, request: LogApiRequest): LogApiAnswer {
+  protected faultAnswer(status: number, request: ReceivedRequest): LogApiAnswer {
     if (!this.isTokenRequest(request)) {
       const [code, message] = GRAPH_ERRORS[status] ?? [
         'UnknownError',
@@ -230,7 +230,7 @@ export class EntraGraphServer extends LogApiServer {
     );
   }
 
-  private list(request: LogApiRequest, route: Route): LogApiAnswer {
+  private list(request: ReceivedRequest, route: Route): LogApiAnswer {
     const filterText = request.query.get('$filter');
     const timeField = route.resource === 'signIns' ? 'createdDateTime' : 'activityDateTime';
     const filter = parseFilter(
@@ -274,7 +274,7 @@ export class EntraGraphServer extends LogApiServer {
     return { status: 200, headers: graphHeaders(request), body };
   }
 
-  private async token(request: LogApiRequest, form: URLSearchParams): Promise<LogApiAnswer> {
+  private async token(request: ReceivedRequest, form: URLSearchParams): Promise<LogApiAnswer> {
     const tenant = request.path.split('/')[1];
     if (tenant !== this.tenantId)
       return aadError(
@@ -613,7 +613,7 @@ const GRAPH_ERRORS: Record<number, [string, string]> = {
 };
 
 /** Graph's request ids: its own, and the client's `client-request-id` echoed (or a new one). */
-function graphHeaders(request: LogApiRequest): Record<string, string> {
+function graphHeaders(request: ReceivedRequest): Record<string, string> {
   const clientRequestId = request.headers['client-request-id'];
   return {
     'content-type':
@@ -624,7 +624,7 @@ function graphHeaders(request: LogApiRequest): Record<string, string> {
 }
 
 function graphError(
-  request: LogApiRequest,
+  request: ReceivedRequest,
   status: number,
   code: string,
   message: string,

@@ -1,14 +1,14 @@
-// What the test doubles of HTTP destinations (Datadog, Splunk …) share: a real node:http(s) server
-// on 127.0.0.1, a record of every request, and programmable faults that take the place of the
-// service's own answer. Each service's class decides what its answers are.
+// What every stand-in of an HTTP service shares (destinations such as Datadog and Splunk, the
+// identity providers' log APIs): a real node:http(s) server on 127.0.0.1, a record of every
+// request, and programmable faults that take the place of the service's own answer. Each
+// service's class decides what its answers are.
 import {
   STATUS_CODES,
   type IncomingHttpHeaders,
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
-import { LoopbackServer } from './loopback-server.js';
-import type { CertificateFiles } from './postgres.js';
+import { LoopbackServer, type LoopbackTls } from './loopback-server.js';
 
 export interface ReceivedRequest {
   method: string;
@@ -17,13 +17,14 @@ export interface ReceivedRequest {
   headers: IncomingHttpHeaders;
   /** The body as it came over the wire (compressed, when it was). */
   raw: Buffer;
-  /** What the receiver answered. */
+  /** What the server answered (0 while it has not). */
   status: number;
 }
 
 export interface ReceiverAnswer {
   status: number;
-  headers?: Record<string, string>;
+  /** An array value is sent as separate header lines (Okta's `Link`). */
+  headers?: Record<string, string | string[]>;
   body: string;
 }
 
@@ -70,14 +71,12 @@ export class Faults {
   }
 }
 
-export abstract class HttpReceiver<Accepted> {
-  /** What the service took, in order: one item per accepted entry. */
-  readonly received: Accepted[] = [];
+export abstract class HttpStandIn {
   readonly requests: ReceivedRequest[] = [];
   readonly faults = new Faults();
   private readonly server: LoopbackServer;
 
-  protected constructor(tls: CertificateFiles | null) {
+  protected constructor(tls: LoopbackTls | null) {
     this.server = new LoopbackServer(tls, (request, raw, response) =>
       this.respond(request, raw, response),
     );
@@ -103,41 +102,41 @@ export abstract class HttpReceiver<Accepted> {
   }
 
   /** The service's answer to a request it received whole. */
-  protected abstract answer(request: ReceivedRequest): ReceiverAnswer;
+  protected abstract answer(request: ReceivedRequest): ReceiverAnswer | Promise<ReceiverAnswer>;
 
   /** The service's answer with `status` when something went wrong (its real error body). */
-  protected abstract errorAnswer(status: number): ReceiverAnswer;
+  protected abstract errorAnswer(status: number, request: ReceivedRequest): ReceiverAnswer;
 
-  /** A status's standard text, for error bodies. */
-  protected statusText(status: number): string {
-    return STATUS_CODES[status] ?? 'Error';
+  /** The queue whose next fault meets `request`. */
+  protected faultsFor(_request: ReceivedRequest): Faults {
+    return this.faults;
   }
 
   private async respond(
-    request: IncomingMessage,
+    incoming: IncomingMessage,
     raw: Buffer,
     response: ServerResponse,
   ): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://receiver');
-    const received: ReceivedRequest = {
-      method: request.method ?? 'GET',
+    const url = new URL(incoming.url ?? '/', 'http://stand-in');
+    const request: ReceivedRequest = {
+      method: incoming.method ?? 'GET',
       path: url.pathname,
       query: url.searchParams,
-      headers: request.headers,
+      headers: incoming.headers,
       raw,
       status: 0,
     };
-    this.requests.push(received);
-    const fault = this.faults.take();
+    this.requests.push(request);
+    const fault = this.faultsFor(request).take();
     if (fault?.delayMs) await this.server.wait(fault.delayMs);
     const answer =
       fault?.status === undefined
-        ? this.answer(received)
+        ? await this.answer(request)
         : {
-            ...this.errorAnswer(fault.status),
+            ...this.errorAnswer(fault.status, request),
             ...(fault.body === undefined ? {} : { body: fault.body }),
           };
-    received.status = answer.status;
+    request.status = answer.status;
     if (response.destroyed) return;
     response.writeHead(answer.status, {
       'content-type': 'application/json; charset=utf-8',
@@ -145,5 +144,16 @@ export abstract class HttpReceiver<Accepted> {
       ...fault?.headers,
     });
     response.end(answer.body);
+  }
+}
+
+/** A destination: what it accepted, and the standard texts of statuses for its error bodies. */
+export abstract class HttpReceiver<Accepted> extends HttpStandIn {
+  /** What the service took, in order: one item per accepted entry. */
+  readonly received: Accepted[] = [];
+
+  /** A status's standard text, for error bodies. */
+  protected statusText(status: number): string {
+    return STATUS_CODES[status] ?? 'Error';
   }
 }

@@ -1,24 +1,10 @@
 // What the stand-ins for identity providers' log APIs (Okta's System Log, Microsoft Graph's audit
-// logs) share: a real node:http(s) server on 127.0.0.1 that may require client certificates, a
-// record of every request, programmable faults, form bodies for token endpoints, opaque bearer
-// tokens, RFC 7523 client assertions, virtual backlogs made from their index on demand, and the
-// seeded random source their generators draw from. Each service's class decides what it answers.
+// logs) share beyond any HTTP stand-in: a token endpoint with faults of its own, form bodies for
+// it, opaque bearer tokens, RFC 7523 client assertions, JSON answers, virtual backlogs made from
+// their index on demand, and the seeded random source their generators draw from.
 import { randomBytes } from 'node:crypto';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { errors, jwtVerify, type CryptoKey, type JWTHeaderParameters, type KeyObject } from 'jose';
-import { Faults } from './http-receiver.js';
-import { LoopbackServer, type LoopbackTls } from './loopback-server.js';
-
-export type LogApiTls = LoopbackTls;
-
-export interface LogApiRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  /** What the server answered (0 while it has not). */
-  status: number;
-}
+import { Faults, HttpStandIn, type ReceivedRequest, type ReceiverAnswer } from './http-receiver.js';
 
 export interface LogApiAnswer {
   status: number;
@@ -28,95 +14,43 @@ export interface LogApiAnswer {
   body: unknown;
 }
 
-export abstract class LogApiServer {
-  readonly requests: LogApiRequest[] = [];
-  /** Faults for the log API's requests (not the token endpoint's), in order. */
-  readonly faults = new Faults();
-  /** Faults for the token endpoint's requests, in order. */
+export abstract class LogApiServer extends HttpStandIn {
+  /** Faults for the token endpoint's requests, in order (`faults` are the log API's). */
   readonly tokenFaults = new Faults();
   /** The access tokens the token endpoint issued. */
   readonly tokens = new BearerTokens();
-  private readonly server: LoopbackServer;
-  #url: string | null = null;
-
-  protected constructor(tls: LogApiTls | null) {
-    this.server = new LoopbackServer(tls, (request, raw, response) =>
-      this.respond(request, raw, response),
-    );
-  }
-
-  /** Listens on `port` of 127.0.0.1; 0 picks a free one. */
-  async start(port = 0): Promise<this> {
-    await this.server.start(port);
-    return this;
-  }
-
-  get port(): number {
-    return this.server.port;
-  }
-
-  /**
-   * The server's origin, `http(s)://127.0.0.1:<port>`, unless set to the origin clients reach it
-   * at (a proxy, another host name): links, token audiences and endpoints are built on it.
-   */
-  get url(): string {
-    return this.#url ?? this.server.origin;
-  }
-
-  set url(origin: string) {
-    this.#url = origin.replace(/\/+$/, '');
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
 
   /** Whether `request` goes to the token endpoint (its faults are `tokenFaults`). */
-  protected abstract isTokenRequest(request: LogApiRequest): boolean;
+  protected abstract isTokenRequest(request: ReceivedRequest): boolean;
 
   /** The service's answer; `form` is the body of an `application/x-www-form-urlencoded` post. */
-  protected abstract answer(
-    request: LogApiRequest,
+  protected abstract reply(
+    request: ReceivedRequest,
     form: URLSearchParams,
   ): LogApiAnswer | Promise<LogApiAnswer>;
 
   /** The service's own answer with `status` when a fault takes the place of its answer. */
-  protected abstract faultAnswer(status: number, request: LogApiRequest): LogApiAnswer;
+  protected abstract faultAnswer(status: number, request: ReceivedRequest): LogApiAnswer;
 
-  private async respond(
-    incoming: IncomingMessage,
-    raw: Buffer,
-    response: ServerResponse,
-  ): Promise<void> {
-    const url = new URL(incoming.url ?? '/', 'http://server');
-    const request: LogApiRequest = {
-      method: incoming.method ?? 'GET',
-      path: url.pathname,
-      query: url.searchParams,
-      headers: incoming.headers,
-      status: 0,
-    };
-    this.requests.push(request);
-    const isForm = /^application\/x-www-form-urlencoded\b/i.test(
-      incoming.headers['content-type'] ?? '',
-    );
-    const form = new URLSearchParams(isForm ? raw.toString('utf8') : '');
-    const fault = (this.isTokenRequest(request) ? this.tokenFaults : this.faults).take();
-    if (fault?.delayMs) await this.server.wait(fault.delayMs);
-    const answer =
-      fault?.status === undefined
-        ? await this.answer(request, form)
-        : this.faultAnswer(fault.status, request);
-    request.status = answer.status;
-    if (response.destroyed) return;
-    const body = fault?.body ?? JSON.stringify(answer.body);
-    response.writeHead(answer.status, {
-      'content-type': 'application/json; charset=utf-8',
-      ...answer.headers,
-      ...fault?.headers,
-    });
-    response.end(body);
+  protected override faultsFor(request: ReceivedRequest): Faults {
+    return this.isTokenRequest(request) ? this.tokenFaults : this.faults;
   }
+
+  protected async answer(request: ReceivedRequest): Promise<ReceiverAnswer> {
+    const isForm = /^application\/x-www-form-urlencoded\b/i.test(
+      request.headers['content-type'] ?? '',
+    );
+    const form = new URLSearchParams(isForm ? request.raw.toString('utf8') : '');
+    return asJson(await this.reply(request, form));
+  }
+
+  protected errorAnswer(status: number, request: ReceivedRequest): ReceiverAnswer {
+    return asJson(this.faultAnswer(status, request));
+  }
+}
+
+function asJson({ body, ...answer }: LogApiAnswer): ReceiverAnswer {
+  return { ...answer, body: JSON.stringify(body) };
 }
 
 export interface IssuedToken {

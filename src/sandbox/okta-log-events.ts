@@ -419,10 +419,6 @@ function personActor(person: Person): OktaActor {
   };
 }
 
-function userTarget(person: Person): OktaTarget {
-  return { ...personActor(person), detailEntry: null };
-}
-
 function browserClient(random: SeededRandom, where: Location, ip: string): OktaLogEvent['client'] {
   const agent = random.pick(BROWSERS);
   return {
@@ -562,7 +558,7 @@ const KINDS: readonly (readonly [EventKind | typeof TOKEN_GRANT, number])[] = [
         'core.user.config.user_creation.success',
         'core.user.config.user_creation.failure',
       ),
-      targets: (random) => [userTarget(random.pick(USERS))],
+      targets: (random) => [personActor(random.pick(USERS))],
       requestUri: '/api/v1/users',
       credentialType: null,
     },
@@ -576,7 +572,7 @@ const KINDS: readonly (readonly [EventKind | typeof TOKEN_GRANT, number])[] = [
       actor: 'user',
       outcomes: SUCCESS_ONLY,
       legacy: always('core.user.config.profile_update.success'),
-      targets: (_random, person) => [userTarget(person)],
+      targets: (_random, person) => [personActor(person)],
       requestUri: '/api/v1/users/me',
       credentialType: null,
     },
@@ -593,7 +589,7 @@ const KINDS: readonly (readonly [EventKind | typeof TOKEN_GRANT, number])[] = [
       targets: (random) => {
         const group = random.pick(GROUPS);
         return [
-          userTarget(random.pick(USERS)),
+          personActor(random.pick(USERS)),
           {
             id: group.id,
             type: 'UserGroup',
@@ -658,7 +654,7 @@ const KINDS: readonly (readonly [EventKind | typeof TOKEN_GRANT, number])[] = [
       actor: 'admin',
       outcomes: SUCCESS_ONLY,
       legacy: always('core.user.admin_privilege.granted'),
-      targets: (random) => [userTarget(random.pick(USERS))],
+      targets: (random) => [personActor(random.pick(USERS))],
       requestUri: '/api/v1/users/roles',
       credentialType: null,
       debugData: (random) => ({

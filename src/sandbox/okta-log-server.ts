@@ -19,9 +19,9 @@ import {
   VirtualBacklog,
   type AssertionFailure,
   type LogApiAnswer,
-  type LogApiRequest,
-  type LogApiTls,
 } from './log-api-server.js';
+import type { ReceivedRequest } from './http-receiver.js';
+import type { LoopbackTls } from './loopback-server.js';
 import { oktaLogEvent, oktaTokenGrantEvent, type OktaLogEvent } from './okta-log-events.js';
 
 export interface OktaOAuthClient {
@@ -41,7 +41,7 @@ export interface OktaLogServerOptions {
   rateLimitPerMinute?: number | null;
   /** Every Nth query answers 500 E0000009, as a query past Okta's 30 s does now and then. */
   timeoutEvery?: number;
-  tls?: LogApiTls | null;
+  tls?: LoopbackTls | null;
 }
 
 const LOGS_PATH = '/api/v1/logs';
@@ -163,12 +163,12 @@ export class OktaLogServer extends LogApiServer {
     this.virtual = new VirtualBacklog(count, start, stepMs, oktaLogEvent);
   }
 
-  protected isTokenRequest(request: LogApiRequest): boolean {
+  protected isTokenRequest(request: ReceivedRequest): boolean {
     return request.path === TOKEN_PATH;
   }
 
-  protected answer(
-    request: LogApiRequest,
+  protected reply(
+    request: ReceivedRequest,
     form: URLSearchParams,
   ): LogApiAnswer | Promise<LogApiAnswer> {
     const known = request.path === LOGS_PATH || request.path === TOKEN_PATH;
@@ -180,7 +180,7 @@ export class OktaLogServer extends LogApiServer {
     return { ...answer, headers: { ...rate.headers, ...answer.headers } };
   }
 
-  protected faultAnswer(status: number, request: LogApiRequest): LogApiAnswer {
+  protected faultAnswer(status: number, request: ReceivedRequest): LogApiAnswer {
     if (request.path === TOKEN_PATH && (status === 400 || status === 401))
       return status === 400
         ? oauthError(400, 'invalid_request', 'The request is malformed.')
@@ -218,7 +218,7 @@ export class OktaLogServer extends LogApiServer {
     );
   }
 
-  private logs(request: LogApiRequest, withinRateLimit: boolean): LogApiAnswer {
+  private logs(request: ReceivedRequest, withinRateLimit: boolean): LogApiAnswer {
     if (!withinRateLimit) return standardError(429);
     const denied = this.authorize(request.headers.authorization);
     if (denied) return denied;

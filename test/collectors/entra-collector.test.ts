@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EntraGraphServer } from '../../src/sandbox/entra-graph-server.js';
 import { testCertificateAuthority } from '../support/certificate-authority.js';
+import { cleanupsAfterEach } from '../support/cleanups.js';
 import { CollectorHarness } from '../support/collector-harness.js';
 import { eventually } from '../support/eventually.js';
 
@@ -10,10 +11,7 @@ const clientId = '5d3e1a2b-0c4f-4e6a-9b8d-7f1e2d3c4b5a';
 const secret = 'entra-client-secret-value';
 const MINUTE_MS = 60_000;
 
-const opened: { close(): Promise<unknown> }[] = [];
-afterEach(async () => {
-  for (const thing of opened.splice(0).reverse()) await thing.close();
-});
+const addCleanup = cleanupsAfterEach();
 
 async function graph(options: Partial<ConstructorParameters<typeof EntraGraphServer>[0]> = {}) {
   const server = await new EntraGraphServer({
@@ -22,13 +20,13 @@ async function graph(options: Partial<ConstructorParameters<typeof EntraGraphSer
     throttle: null,
     ...options,
   }).start();
-  opened.push(server);
+  addCleanup(() => server.close());
   return server;
 }
 
-async function harness(dir?: string): Promise<CollectorHarness> {
-  const h = await CollectorHarness.open(dir);
-  opened.push(h);
+async function harness(): Promise<CollectorHarness> {
+  const h = await CollectorHarness.open();
+  addCleanup(() => h.close());
   return h;
 }
 
@@ -115,16 +113,12 @@ describe('Entra collector', () => {
     expect(await ids(h)).toHaveLength(23);
     expect((await ids(h)).slice(20).sort()).toEqual(late.map((entry) => entry.id).sort());
 
-    await h.stopCollectors();
-    opened.splice(opened.indexOf(h), 1);
-    await h.journal.close();
-    await h.store.close();
-    const again = await harness(h.dir);
+    await h.restart();
     const restarted = graphRequests(server).length;
-    again.start(entraConfig(server.url, { logs: '    logs: [signIns]\n' }));
+    h.start(entraConfig(server.url, { logs: '    logs: [signIns]\n' }));
     await eventually(() => graphRequests(server).length >= restarted + 2);
-    expect(await ids(again)).toHaveLength(23);
-    const checkpoints = await again.events('collector.checkpoint');
+    expect(await ids(h)).toHaveLength(23);
+    const checkpoints = await h.events('collector.checkpoint');
     expect(checkpoints.at(-1)).toMatchObject({ collector: { name: 'entra', collected: 23 } });
   });
 
@@ -165,7 +159,7 @@ describe('Entra collector', () => {
 
   it('authenticates with a certificate (a client assertion carrying its thumbprint)', async () => {
     const ca = await testCertificateAuthority('entra-app');
-    opened.push({ close: () => ca.remove() });
+    addCleanup(() => ca.remove());
     const server = await graph({
       clients: [{ clientId, certificatePem: readFileSync(ca.client.certFile, 'utf8') }],
     });

@@ -1,28 +1,26 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OktaLogServer } from '../../src/sandbox/okta-log-server.js';
 import { testCertificateAuthority } from '../support/certificate-authority.js';
+import { cleanupsAfterEach } from '../support/cleanups.js';
 import { CollectorHarness } from '../support/collector-harness.js';
 import { eventually } from '../support/eventually.js';
 
 const HOUR_MS = 3_600_000;
-const opened: { close(): Promise<unknown> }[] = [];
-afterEach(async () => {
-  for (const thing of opened.splice(0).reverse()) await thing.close();
-});
+const addCleanup = cleanupsAfterEach();
 
 async function okta(options: ConstructorParameters<typeof OktaLogServer>[0] = {}) {
   const server = await new OktaLogServer(options).start();
-  opened.push(server);
+  addCleanup(() => server.close());
   return server;
 }
 
 async function harness(): Promise<CollectorHarness> {
-  const opened_ = await CollectorHarness.open();
-  opened.push(opened_);
-  return opened_;
+  const h = await CollectorHarness.open();
+  addCleanup(() => h.close());
+  return h;
 }
 
 function oktaConfig(
@@ -195,27 +193,22 @@ describe('Okta System Log collector', () => {
   it('halts on 401 without showing the token, stays halted after a restart, and resumes once the token is fixed', async () => {
     const server = await okta({ apiTokens: ['the-right-token'] });
     server.generate(5);
-    const dir = (await harness()).dir;
-    const first = opened.pop() as CollectorHarness;
-    first.start(oktaConfig(server.url, { auth: '{ token: "a-wrong-token-0123" }' }));
-    await eventually(async () => (await first.status())[0]!.state === 'halted');
-    expect((await first.status())[0]!.haltedReason).toBe(
+    const h = await harness();
+    h.start(oktaConfig(server.url, { auth: '{ token: "a-wrong-token-0123" }' }));
+    await eventually(async () => (await h.status())[0]!.state === 'halted');
+    expect((await h.status())[0]!.haltedReason).toBe(
       'Authentication failed - check OKTA_API_TOKEN: E0000011 Invalid token provided',
     );
-    expect(first.logText).not.toContain('a-wrong-token-0123');
-    await first.stopCollectors();
-    await first.journal.close();
-    await first.store.close();
+    expect(h.logText).not.toContain('a-wrong-token-0123');
 
-    const again = await CollectorHarness.open(dir);
-    opened.push(again);
-    again.start(oktaConfig(server.url, { auth: '{ token: "a-wrong-token-0123" }' }));
+    await h.restart();
+    h.start(oktaConfig(server.url, { auth: '{ token: "a-wrong-token-0123" }' }));
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect((await again.status())[0]!.state).toBe('halted');
-    await again.stopCollectors();
+    expect((await h.status())[0]!.state).toBe('halted');
+    await h.stopCollectors();
 
-    again.start(oktaConfig(server.url, { auth: '{ token: "the-right-token" }' }));
-    await eventually(async () => (await collected(again)) === 5);
+    h.start(oktaConfig(server.url, { auth: '{ token: "the-right-token" }' }));
+    await eventually(async () => (await collected(h)) === 5);
   });
 
   it('authenticates as an OAuth service app with private_key_jwt', async () => {
@@ -256,7 +249,7 @@ it('refuses to start with a private key that is not one, naming the collector', 
 describe('Okta System Log collector over TLS', () => {
   it('trusts a custom CA and presents a client certificate (encrypted key) to a server that asks', async () => {
     const ca = await testCertificateAuthority('warden-collector');
-    opened.push({ close: () => ca.remove() });
+    addCleanup(() => ca.remove());
     const server = await okta({
       tls: { certFile: ca.server.certFile, keyFile: ca.server.keyFile, clientCa: ca.caFile },
     });
@@ -270,7 +263,7 @@ describe('Okta System Log collector over TLS', () => {
 
   it('does not send its token to a server whose certificate it cannot verify, and says so', async () => {
     const ca = await testCertificateAuthority('warden-collector');
-    opened.push({ close: () => ca.remove() });
+    addCleanup(() => ca.remove());
     const server = await okta({
       tls: { certFile: ca.server.certFile, keyFile: ca.server.keyFile },
     });
@@ -286,7 +279,7 @@ describe('Okta System Log collector over TLS', () => {
 
   it('refuses a client without the certificate the server asks for', async () => {
     const ca = await testCertificateAuthority('warden-collector');
-    opened.push({ close: () => ca.remove() });
+    addCleanup(() => ca.remove());
     const server = await okta({
       tls: { certFile: ca.server.certFile, keyFile: ca.server.keyFile, clientCa: ca.caFile },
     });

@@ -39,19 +39,29 @@ export class CollectorHarness {
 
   private constructor(
     readonly dir: string,
-    readonly store: Store,
-    readonly journal: Journal,
+    private files: { store: Store; journal: Journal },
   ) {}
 
   static async open(
     dir = mkdtempSync(join(tmpdir(), 'warden-collectors-')),
   ): Promise<CollectorHarness> {
-    const store = await openStore({
-      url: `sqlite:${join(dir, 'warden.db')}`,
-      synchronous: 'normal',
-    });
-    const journal = await openJournal(store);
-    return new CollectorHarness(dir, store, journal);
+    return new CollectorHarness(dir, await openFiles(dir));
+  }
+
+  get store(): Store {
+    return this.files.store;
+  }
+
+  get journal(): Journal {
+    return this.files.journal;
+  }
+
+  /** Stops the collectors and reopens the store, as a gateway restarting on the same files. */
+  async restart(): Promise<void> {
+    await this.stopCollectors();
+    await this.journal.close();
+    await this.store.close();
+    this.files = await openFiles(this.dir);
   }
 
   /** Starts the collectors of `yaml` (a warden.yaml with a `collectors:` section). */
@@ -107,4 +117,9 @@ export class CollectorHarness {
     await this.store.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+async function openFiles(dir: string): Promise<{ store: Store; journal: Journal }> {
+  const store = await openStore({ url: `sqlite:${join(dir, 'warden.db')}`, synchronous: 'normal' });
+  return { store, journal: await openJournal(store) };
 }
