@@ -30,10 +30,6 @@ export class SinkStateStore {
     );
   }
 
-  async sinks(): Promise<SinkRow[]> {
-    return this.db.selectFrom('sinks').selectAll().orderBy('name').execute();
-  }
-
   /** Creates the sink's row at `cursorSeq` unless it exists; returns the row. */
   async ensureSink(name: string, cursorSeq: () => Promise<number>): Promise<SinkRow> {
     const existing = await this.sink(name);

@@ -12,6 +12,7 @@ import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls, rootCertificates } from 'node:tls';
 import type { SyslogSinkConfig } from '../../config/index.js';
 import type { AuditEvent } from '../../audit/index.js';
+import { describeNetworkError } from '../../http/index.js';
 import { eventSeverity } from '../event-message.js';
 import type { DeliveryOutcome, Entry, ExportRecord, Sink } from '../sink.js';
 
@@ -67,7 +68,10 @@ export function createSyslogSink(config: SyslogSinkConfig): Sink {
       try {
         connected = await connection(signal);
       } catch (error) {
-        return { kind: 'retry', reason: `${destination}: cannot connect: ${reasonOf(error)}` };
+        return {
+          kind: 'retry',
+          reason: `${destination}: cannot connect: ${describeNetworkError(error)}`,
+        };
       }
       try {
         await write(
@@ -80,7 +84,10 @@ export function createSyslogSink(config: SyslogSinkConfig): Sink {
       } catch (error) {
         connected.destroy();
         forget(connected);
-        return { kind: 'retry', reason: `${destination}: write failed: ${reasonOf(error)}` };
+        return {
+          kind: 'retry',
+          reason: `${destination}: write failed: ${describeNetworkError(error)}`,
+        };
       }
     },
     async close(): Promise<void> {
@@ -102,13 +109,14 @@ export function createSyslogSink(config: SyslogSinkConfig): Sink {
 
 /** `<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID [SD] MSG` */
 function syslogMessage(record: ExportRecord, config: SyslogSinkConfig): string {
-  const { event, payload } = record;
+  const { event, payloadText } = record;
   const priority = config.facility * 8 + SEVERITY_CODES[eventSeverity(event)];
   const header = `<${priority}>1 ${event.time} ${config.hostname} ${config.appName} ${process.pid} ${messageId(event.type)}`;
   // MSG is the payload as JSON (the AuditEvent, or its OCSF mapping), not a line of prose: the
   // receiver is a SIEM that parses it, and JSON keeps every field the other sinks get. It goes
-  // without the BOM RFC 5424 allows, which JSON parsers in the receiving pipelines refuse.
-  return `${header} ${structuredData(event)} ${JSON.stringify(payload)}`;
+  // without the BOM RFC 5424 allows, which JSON parsers in the receiving pipelines refuse. The
+  // payload's own text, as the other sinks send it: not stringified again.
+  return `${header} ${structuredData(event)} ${payloadText}`;
 }
 
 /** MSGID: the event type, within RFC 5424's 32 printable ASCII characters. */
@@ -209,10 +217,4 @@ function write(
     signal.addEventListener('abort', onAbort);
     socket.write(data, finish);
   });
-}
-
-function reasonOf(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  const message = error instanceof Error ? error.message : String(error);
-  return code && !message.includes(code) ? `${code} ${message}` : message;
 }
