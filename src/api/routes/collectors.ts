@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { UnknownCollectorError, type CollectorAdmin } from '../../collectors/index.js';
-import { sendError } from '../errors.js';
+import type { CollectorAdmin } from '../../collectors/index.js';
 
 const CollectorParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 63 }) });
 type CollectorParams = Static<typeof CollectorParams>;
@@ -27,15 +26,9 @@ export function registerCollectorRoutes(app: FastifyInstance, collectors: Collec
       },
     },
     async (request, reply) => {
-      try {
-        const collector = await collectors.resume(request.params.name);
-        reply.code(202);
-        return { collector };
-      } catch (error) {
-        if (error instanceof UnknownCollectorError)
-          return sendError(reply, 404, 'not_found', error.message);
-        throw error;
-      }
+      const collector = await collectors.resume(request.params.name);
+      reply.code(202);
+      return { collector };
     },
   );
 }

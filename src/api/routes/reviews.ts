@@ -1,17 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GroupRef } from '../../config/types.js';
 import type { Principal } from '../../identity/principal.js';
-import {
-  REVIEW_KINDS,
-  REVIEW_STATES,
-  ReviewConflictError,
-  ReviewForbiddenError,
-  ReviewNotFoundError,
-  type ReviewService,
-} from '../../reviews/index.js';
+import { REVIEW_KINDS, REVIEW_STATES, type ReviewService } from '../../reviews/index.js';
 import { isAdmin } from '../admin-auth.js';
-import { sendError } from '../errors.js';
 
 // Access requests and command reviews. Any verified identity may call these: the service shows
 // each one the reviews they asked for or may decide (an admin all), and decides who may decide.
@@ -45,21 +37,6 @@ type ApproveBody = Static<typeof ApproveBody>;
 const DenyBody = Type.Object({ reason: reasonText }, { additionalProperties: false });
 type DenyBody = Static<typeof DenyBody>;
 
-/** The service's refusals as API errors; anything else is the error handler's. */
-async function answer<T>(reply: FastifyReply, work: () => Promise<T>) {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof ReviewNotFoundError)
-      return sendError(reply, 404, 'not_found', error.message);
-    if (error instanceof ReviewForbiddenError)
-      return sendError(reply, 403, 'forbidden', error.message);
-    if (error instanceof ReviewConflictError)
-      return sendError(reply, 409, 'conflict', error.message);
-    throw error;
-  }
-}
-
 export function registerReviewRoutes(
   app: FastifyInstance,
   reviews: ReviewService,
@@ -89,10 +66,9 @@ export function registerReviewRoutes(
   app.get<{ Params: ReviewParams }>(
     '/api/v1/reviews/:id',
     { schema: { params: ReviewParams, summary: 'One review' } },
-    async (request, reply) =>
-      answer(reply, async () => ({
-        review: await reviews.get(request.params.id, viewer(request), admin(request)),
-      })),
+    async (request) => ({
+      review: await reviews.get(request.params.id, viewer(request), admin(request)),
+    }),
   );
 
   app.post<{ Params: ReviewParams; Body: ApproveBody }>(
@@ -109,14 +85,13 @@ export function registerReviewRoutes(
         request.body ??= {};
       },
     },
-    async (request, reply) =>
-      answer(reply, async () => ({
-        review: await reviews.approve(
-          request.params.id,
-          viewer(request),
-          request.body.reason ?? null,
-        ),
-      })),
+    async (request) => ({
+      review: await reviews.approve(
+        request.params.id,
+        viewer(request),
+        request.body.reason ?? null,
+      ),
+    }),
   );
 
   app.post<{ Params: ReviewParams; Body: DenyBody }>(
@@ -128,9 +103,8 @@ export function registerReviewRoutes(
         summary: 'Deny a pending review, with the reason the requester is told',
       },
     },
-    async (request, reply) =>
-      answer(reply, async () => ({
-        review: await reviews.deny(request.params.id, viewer(request), request.body.reason),
-      })),
+    async (request) => ({
+      review: await reviews.deny(request.params.id, viewer(request), request.body.reason),
+    }),
   );
 }

@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { UnknownSinkError, type SinkAdmin } from '../../export/index.js';
-import { sendError } from '../errors.js';
+import type { FastifyInstance } from 'fastify';
+import type { SinkAdmin } from '../../export/index.js';
 import { setNextLink } from './pagination.js';
 
 const SinkParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 63 }) });
@@ -58,30 +57,29 @@ export function registerSinkRoutes(app: FastifyInstance, sinks: SinkAdmin): void
         summary: 'Events the destination refused for good, oldest first',
       },
     },
-    (request, reply) =>
-      answer(reply, async () => {
-        const limit = request.query.limit ?? 100;
-        const letters = await sinks.deadLetters(request.params.name, {
-          afterId: request.query.after,
-          limit,
-        });
-        const last = letters.at(-1);
-        const next =
-          last && letters.length === limit
-            ? setNextLink(request, reply, 'after', String(last.id))
-            : null;
-        return { deadLetters: letters, next };
-      }),
+    async (request, reply) => {
+      const limit = request.query.limit ?? 100;
+      const letters = await sinks.deadLetters(request.params.name, {
+        afterId: request.query.after,
+        limit,
+      });
+      const last = letters.at(-1);
+      const next =
+        last && letters.length === limit
+          ? setNextLink(request, reply, 'after', String(last.id))
+          : null;
+      return { deadLetters: letters, next };
+    },
   );
 
   app.post<{ Params: SinkParams; Body: RedriveBody }>(
     '/api/v1/sinks/:name/dead-letters/redrive',
     { schema: { params: SinkParams, body: RedriveBody, summary: 'Send dead letters again' } },
-    (request, reply) =>
-      answer(reply, async () => {
-        reply.code(202);
-        return { requested: await sinks.redrive(request.params.name, request.body?.ids) };
-      }),
+    async (request, reply) => {
+      const requested = await sinks.redrive(request.params.name, request.body?.ids);
+      reply.code(202);
+      return { requested };
+    },
   );
 
   app.post<{ Params: SinkParams; Body: ReplayBody }>(
@@ -93,20 +91,10 @@ export function registerSinkRoutes(app: FastifyInstance, sinks: SinkAdmin): void
         summary: 'Send history again to one sink, without moving its live cursor',
       },
     },
-    (request, reply) =>
-      answer(reply, async () => {
-        reply.code(202);
-        return { replay: await sinks.replay(request.params.name, request.body ?? {}) };
-      }),
+    async (request, reply) => {
+      const replay = await sinks.replay(request.params.name, request.body ?? {});
+      reply.code(202);
+      return { replay };
+    },
   );
-}
-
-/** An unknown sink is a 404; anything else (a malformed range: 400) goes to the error handler. */
-async function answer<T>(reply: FastifyReply, work: () => Promise<T>): Promise<T | FastifyReply> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof UnknownSinkError) return sendError(reply, 404, 'not_found', error.message);
-    throw error;
-  }
 }
