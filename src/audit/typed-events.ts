@@ -1,7 +1,8 @@
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 import { TYPES_WITHOUT_TYPE_INDEX, type Database } from '../store/index.js';
 import type { AuditEvent } from './event.js';
 import { eventFromBody } from './event-row.js';
+import { statementTypeLiterals } from './events-query.js';
 
 // The journal's events read in seq order, a page at a time: a stretch of it (the alert rules,
 // `warden alerts test`), or the events of one type, for the modules that keep their own records
@@ -19,11 +20,7 @@ function ofType(db: Kysely<Database>, type: string) {
       .select(['seq', 'body'])
       .where('type', '=', type)
       // Literally, so that SQLite sees the query within the partial index (migration 0002).
-      .where(
-        'type',
-        'not in',
-        TYPES_WITHOUT_TYPE_INDEX.map((excluded) => sql.lit(excluded)),
-      )
+      .where('type', 'not in', statementTypeLiterals())
   );
 }
 
