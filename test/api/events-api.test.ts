@@ -3,69 +3,18 @@
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startApiServer, type ApiServer } from '../../src/api/index.js';
-import {
-  createAuditReader,
-  eventCursor,
-  openJournal,
-  type AuditEvent,
-  type EventDraft,
-  type Journal,
-} from '../../src/audit/index.js';
-import { createTokenVerifier } from '../../src/identity/index.js';
-import { silentLogger } from '../../src/log/index.js';
-import { startOidcProvider, type OidcSandbox } from '../../src/sandbox/oidc-provider.js';
-import {
-  analyst,
-  billingAgent,
-  openTempStore,
-  queryDraft,
-  sessionDrafts,
-  type TempStore,
-} from '../audit/fixtures.js';
-import { identityConfig, providerConfig } from '../identity/provider-config.js';
+import { eventCursor, type AuditEvent, type EventDraft } from '../../src/audit/index.js';
+import type { OidcSandbox } from '../../src/sandbox/oidc-provider.js';
+import { analyst, billingAgent, pastHour, queryDraft, sessionDrafts } from '../audit/fixtures.js';
+import { startApiOidc, startJournalApi, type JournalApi } from './journal-api.js';
 
 let oidc: OidcSandbox;
 let adminToken: string;
-const apis: TestApi[] = [];
-
-interface TestApi {
-  url: string;
-  journal: Journal;
-  server: ApiServer;
-}
+const apis: JournalApi[] = [];
 
 /** A journal in a fresh store, served by the API; `scanRows` bounds the rows a page reads. */
-async function startApi(scanRows: number): Promise<TestApi> {
-  const temp: TempStore = await openTempStore();
-  const journal = await openJournal(temp.store);
-  const verifier = createTokenVerifier(
-    identityConfig([providerConfig({ name: 'test-idp', issuer: oidc.issuer })]),
-  );
-  const server = await startApiServer({
-    listen: { host: '127.0.0.1', port: 0 },
-    tls: null,
-    verifyToken: (token) => verifier.verify(token),
-    adminGroups: [{ group: 'warden-admins' }],
-    reader: createAuditReader(temp.store, {
-      settle: () => journal.indexed(),
-      eventScanRows: scanRows,
-    }),
-    health: () => ({}),
-    logger: silentLogger(),
-  });
-  const api = {
-    url: server.url,
-    journal,
-    server: {
-      ...server,
-      async close() {
-        await server.close();
-        await journal.close();
-        await temp.cleanup();
-      },
-    },
-  };
+async function startApi(scanRows: number): Promise<JournalApi> {
+  const api = await startJournalApi(oidc, { eventScanRows: scanRows });
   apis.push(api);
   return api;
 }
@@ -75,7 +24,7 @@ interface Page {
   next: string | null;
 }
 
-async function get(api: TestApi, path: string, token: string | null = adminToken) {
+async function get(api: JournalApi, path: string, token: string | null = adminToken) {
   const response = await fetch(`${api.url}${path}`, {
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
@@ -91,7 +40,7 @@ async function get(api: TestApi, path: string, token: string | null = adminToken
  * for the position it was given (a poll that found nothing new).
  */
 async function follow(
-  api: TestApi,
+  api: JournalApi,
   path: string,
 ): Promise<{ events: AuditEvent[]; pages: Page[] }> {
   const pages: Page[] = [];
@@ -109,27 +58,19 @@ async function follow(
 const seqs = (events: AuditEvent[]) => events.map((event) => event.seq);
 
 beforeAll(async () => {
-  oidc = await startOidcProvider({
-    audience: 'api://warden',
-    clients: [
-      { clientId: 'auditor', clientSecret: 'a', groups: ['warden-admins'] },
-      { clientId: 'agent', clientSecret: 'b', groups: ['agents-db'] },
-    ],
-  });
-  adminToken = await oidc.clientCredentialsToken('auditor', 'a');
+  ({ oidc, adminToken } = await startApiOidc());
 });
 
 afterAll(async () => {
-  for (const api of apis) await api.server.close();
+  for (const api of apis) await api.close();
   await oidc?.close();
 });
 
 describe('GET /api/v1/events', () => {
-  let api: TestApi;
+  let api: JournalApi;
   /** Recorded a minute apart, two days ago; the API reads at most 4 rows a page. */
   let recorded: AuditEvent[];
-  const base = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 86_400_000;
-  const minute = (n: number) => new Date(base + n * 60_000).toISOString();
+  const minute = (n: number) => new Date(pastHour + n * 60_000).toISOString();
 
   beforeAll(async () => {
     api = await startApi(4);
@@ -164,7 +105,7 @@ describe('GET /api/v1/events', () => {
     try {
       recorded = [];
       for (const [at, draft] of script) {
-        vi.setSystemTime(base + at * 60_000);
+        vi.setSystemTime(pastHour + at * 60_000);
         recorded.push(await api.journal.append(draft));
       }
     } finally {
@@ -411,7 +352,7 @@ interface SseClient {
   close(): void;
 }
 
-function openStream(api: TestApi, path: string, headers: Record<string, string> = {}) {
+function openStream(api: JournalApi, path: string, headers: Record<string, string> = {}) {
   return new Promise<SseClient>((resolve, reject) => {
     const request = httpGet(
       `${api.url}${path}`,
@@ -458,7 +399,7 @@ const activeTimers = () =>
   process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
 
 describe('GET /api/v1/events/stream', () => {
-  let api: TestApi;
+  let api: JournalApi;
 
   beforeAll(async () => {
     api = await startApi(16);
@@ -537,7 +478,7 @@ describe('GET /api/v1/events/stream', () => {
   it('ends open streams when the server closes', async () => {
     const open = await openStream(api, '/api/v1/events/stream');
     expect(open.response.statusCode).toBe(200);
-    await api.server.close();
+    await api.close();
     await open.ended;
     apis.splice(apis.indexOf(api), 1);
   });

@@ -1,37 +1,14 @@
 // Identities and one timeline per identity through the API, over a real journal, a real HTTP
 // server and tokens from the real OpenID provider sandbox.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer, type ApiServer } from '../../src/api/index.js';
-import {
-  createAuditReader,
-  openJournal,
-  type AuditEvent,
-  type EventDraft,
-  type Identity,
-  type Journal,
-} from '../../src/audit/index.js';
-import { createTokenVerifier } from '../../src/identity/index.js';
-import { silentLogger } from '../../src/log/index.js';
-import { startOidcProvider, type OidcSandbox } from '../../src/sandbox/oidc-provider.js';
-import {
-  analyst,
-  billingAgent,
-  idpEventDraft,
-  openTempStore,
-  sessionDrafts,
-  type TempStore,
-} from '../audit/fixtures.js';
-import { identityConfig, providerConfig } from '../identity/provider-config.js';
+import type { AuditEvent, Identity } from '../../src/audit/index.js';
+import type { OidcSandbox } from '../../src/sandbox/oidc-provider.js';
+import { analyst, at, billingAgent, billingAgentStory } from '../audit/fixtures.js';
+import { startApiOidc, startJournalApi, type JournalApi } from './journal-api.js';
 
 let oidc: OidcSandbox;
 let adminToken: string;
-let temp: TempStore;
-let journal: Journal;
-let server: ApiServer;
-
-/** Two days ago, on the hour: events are dated before they are recorded. */
-const base = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 86_400_000;
-const at = (seconds: number) => new Date(base + seconds * 1000).toISOString();
+let api: JournalApi;
 
 interface Body {
   identities: Identity[];
@@ -42,7 +19,7 @@ interface Body {
 }
 
 async function get(path: string, token: string | null = adminToken) {
-  const response = await fetch(`${server.url}${path}`, {
+  const response = await fetch(`${api.url}${path}`, {
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
   return {
@@ -53,51 +30,18 @@ async function get(path: string, token: string | null = adminToken) {
 }
 
 beforeAll(async () => {
-  oidc = await startOidcProvider({
-    audience: 'api://warden',
-    clients: [
-      { clientId: 'auditor', clientSecret: 'a', groups: ['warden-admins'] },
-      { clientId: 'agent', clientSecret: 'b', groups: ['agents-db'] },
-    ],
-  });
-  adminToken = await oidc.clientCredentialsToken('auditor', 'a');
-  temp = await openTempStore();
-  journal = await openJournal(temp.store);
-  const verifier = createTokenVerifier(
-    identityConfig([providerConfig({ name: 'test-idp', issuer: oidc.issuer })]),
-  );
-  server = await startApiServer({
-    listen: { host: '127.0.0.1', port: 0 },
-    tls: null,
-    verifyToken: (token) => verifier.verify(token),
-    adminGroups: [{ group: 'warden-admins' }],
-    reader: createAuditReader(temp.store, { settle: () => journal.indexed() }),
-    health: () => ({}),
-    logger: silentLogger(),
-  });
-
-  const billing = sessionDrafts({ sessionId: 'billing' });
-  const dated = (seconds: number, draft: EventDraft) => ({ ...draft, time: at(seconds) });
-  await journal.appendMany([
-    dated(10, billing.start()),
-    dated(11, billing.statementStart(1, 'DELETE FROM orders WHERE id = $1', ['42'])),
-    dated(11, billing.statementResult(1, 'DELETE FROM orders WHERE id = $1')),
-    dated(12, billing.end({ statements: 1, errors: 0 })),
+  ({ oidc, adminToken } = await startApiOidc());
+  api = await startJournalApi(oidc);
+  const story = billingAgentStory();
+  await api.journal.appendMany([
+    ...story.session,
     { type: 'authz.denied', actor: analyst, time: at(20) },
   ]);
-  // Okta's record of the token it issued, collected after the session.
-  await journal.append(
-    idpEventDraft('okta', at(5), billingAgent, 'app.oauth2.as.token.grant.access_token', {
-      clientId: billingAgent.subject,
-      alternateId: 'billing-agent-app',
-    }),
-  );
+  await api.journal.append(story.token);
 });
 
 afterAll(async () => {
-  await server?.close();
-  await journal?.close();
-  await temp?.cleanup();
+  await api?.close();
   await oidc?.close();
 });
 

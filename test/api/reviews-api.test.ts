@@ -1,9 +1,10 @@
 // Reviews through the API: a real HTTP server, the review service on a real journal, and tokens
 // from the real OpenID provider sandbox.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventTypes, type AuditEvent } from '../../src/audit/index.js';
+import { EventTypes } from '../../src/audit/index.js';
 import type { ReviewView } from '../../src/reviews/index.js';
 import { startReviewsApi, type ReviewsApi, type Who } from '../reviews/reviews-api-harness.js';
+import { eventsOfType } from '../support/events-of-type.js';
 
 let api: ReviewsApi;
 
@@ -27,17 +28,6 @@ async function call(
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: (await response.json()) as Body };
-}
-
-async function eventsOfType(type: string): Promise<AuditEvent[]> {
-  await api.journal.indexed();
-  const rows = await api.temp.store.db
-    .selectFrom('events')
-    .select('body')
-    .where('type', '=', type)
-    .orderBy('seq')
-    .execute();
-  return rows.map((row) => JSON.parse(row.body) as AuditEvent);
 }
 
 beforeAll(async () => {
@@ -148,7 +138,7 @@ describe('reviews API', () => {
       reason: 'no',
     });
     expect(outsider.status).toBe(403);
-    const refused = await eventsOfType(EventTypes.reviewRefused);
+    const refused = await eventsOfType(api.journal, api.temp.store, EventTypes.reviewRefused);
     expect(
       refused
         .filter((event) => event.policy?.reviewId === pending.id)

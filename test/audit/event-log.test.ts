@@ -15,8 +15,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAuditReader, openJournal, verifyJournal } from '../../src/audit/index.js';
 import { eventLogDirectory, listSegments } from '../../src/audit/event-log-segments.js';
-import { openStore } from '../../src/store/index.js';
-import { openTempStore, queryDraft, withTableLocked, type TempStore } from './fixtures.js';
+import {
+  openStoreFile,
+  openTempStore,
+  queryDraft,
+  withTableLocked,
+  type TempStore,
+} from './fixtures.js';
 
 describe('event log', () => {
   const temps: TempStore[] = [];
@@ -148,25 +153,7 @@ describe('event log', () => {
       if (existsSync(opened.path + suffix)) cpSync(opened.path + suffix, path + suffix);
     }
     cpSync(eventLogDirectory(opened.path), eventLogDirectory(path), { recursive: true });
-    let store = await openStore(
-      { url: `sqlite:${path}`, synchronous: 'normal' },
-      { busyTimeoutMs: 50 },
-    );
-    const copy: TempStore = {
-      get store() {
-        return store;
-      },
-      path,
-      async reopen() {
-        await store.close();
-        store = await openStore(
-          { url: `sqlite:${path}`, synchronous: 'normal' },
-          { busyTimeoutMs: 50 },
-        );
-        return store;
-      },
-      cleanup: () => store.close(),
-    };
+    const copy = await openStoreFile(path, { busyTimeoutMs: 50 });
     temps.push(copy);
     return copy;
   }

@@ -13,15 +13,23 @@ export interface TempStore {
   path: string;
   /** Closes the store and opens the file again, as a restarted gateway would. */
   reopen(): Promise<Store>;
-  /** Closes the store and removes the directory. */
+  /** Closes the store, and removes its temporary directory if it was opened in one. */
   cleanup(): Promise<void>;
 }
 
-export async function openTempStore(
-  options: OpenStoreOptions & { synchronous?: 'normal' | 'full' } = {},
-): Promise<TempStore> {
+type TempStoreOptions = OpenStoreOptions & { synchronous?: 'normal' | 'full' };
+
+export async function openTempStore(options: TempStoreOptions = {}): Promise<TempStore> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-audit-'));
-  const path = join(dir, 'journal.db');
+  return openStoreFile(join(dir, 'journal.db'), options, dir);
+}
+
+/** A store on the SQLite file at `path` (a copy, say); its cleanup removes `dir` if given. */
+export async function openStoreFile(
+  path: string,
+  options: TempStoreOptions = {},
+  dir?: string,
+): Promise<TempStore> {
   const { synchronous = 'normal', ...storeOptions } = options;
   const open = () => openStore({ url: `sqlite:${path}`, synchronous }, storeOptions);
   let store = await open();
@@ -37,7 +45,7 @@ export async function openTempStore(
     },
     async cleanup() {
       await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -108,6 +116,38 @@ export function idpEventDraft(
     idp: { collector, provider, id, eventType },
     raw: { uuid: id, eventType },
   } as EventDraft;
+}
+
+/** Two days ago, on the hour: tests date events before they are recorded, as in production. */
+export const pastHour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 86_400_000;
+
+/** The time `seconds` after `pastHour`. */
+export const at = (seconds: number): string => new Date(pastHour + seconds * 1000).toISOString();
+
+/** `draft` dated `seconds` after `pastHour`: the fixtures date statements when they are written. */
+export const dated = (seconds: number, draft: EventDraft): EventDraft => ({
+  ...draft,
+  time: at(seconds),
+});
+
+/**
+ * billing-agent as the identity tests see it: a session at 10 s with one DELETE, ended at 12 s,
+ * and Okta's record of the token it issued at 5 s, which its collector appends after the session.
+ */
+export function billingAgentStory(): { session: EventDraft[]; token: EventDraft } {
+  const billing = sessionDrafts({ sessionId: 'billing' });
+  return {
+    session: [
+      dated(10, billing.start()),
+      dated(11, billing.statementStart(1, 'DELETE FROM orders WHERE id = $1', ['42'])),
+      dated(11, billing.statementResult(1, 'DELETE FROM orders WHERE id = $1')),
+      dated(12, billing.end({ statements: 1, errors: 0 })),
+    ],
+    token: idpEventDraft('okta', at(5), billingAgent, 'app.oauth2.as.token.grant.access_token', {
+      clientId: billingAgent.subject,
+      alternateId: 'billing-agent-app',
+    }),
+  };
 }
 
 export interface SessionScript {
@@ -192,6 +232,16 @@ export function tamper(path: string, change: (db: BetterSqlite3.Database) => voi
   const db = new BetterSqlite3(path);
   try {
     db.transaction(() => change(db))();
+  } finally {
+    db.close();
+  }
+}
+
+/** Runs `read` on its own read-only connection to the journal file. */
+export function withDatabase<T>(path: string, read: (db: BetterSqlite3.Database) => T): T {
+  const db = new BetterSqlite3(path, { readonly: true });
+  try {
+    return read(db);
   } finally {
     db.close();
   }

@@ -1,5 +1,3 @@
-import { Writable } from 'node:stream';
-import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   openJournal,
@@ -15,8 +13,9 @@ import {
   type VerifyResult,
 } from '../../src/audit/index.js';
 import type { RetentionConfig } from '../../src/config/index.js';
-import { createLogger } from '../../src/log/index.js';
-import { openTempStore, queryDraft, tamper, type TempStore } from './fixtures.js';
+import { silentLogger } from '../../src/log/index.js';
+import { capturedLogger } from '../support/captured-logger.js';
+import { openTempStore, queryDraft, tamper, withDatabase, type TempStore } from './fixtures.js';
 
 const DAY_MS = 86_400_000;
 
@@ -48,14 +47,11 @@ async function appendRecorded(journal: Journal, days: number, drafts: EventDraft
 }
 
 function seqsIn(path: string, table: 'events' | 'retention_links'): number[] {
-  const db = new BetterSqlite3(path, { readonly: true });
-  try {
-    return (db.prepare(`SELECT seq FROM ${table} ORDER BY seq`).all() as { seq: number }[]).map(
+  return withDatabase(path, (db) =>
+    (db.prepare(`SELECT seq FROM ${table} ORDER BY seq`).all() as { seq: number }[]).map(
       (row) => row.seq,
-    );
-  } finally {
-    db.close();
-  }
+    ),
+  );
 }
 
 function intact(result: VerifyResult) {
@@ -216,15 +212,12 @@ describe('retention', () => {
       [100, alternating(11)],
       [1, [draft('db.query', 21)]],
     );
-    const hashOf = (seq: number) => {
-      const db = new BetterSqlite3(path, { readonly: true });
-      try {
-        return (db.prepare('SELECT hash FROM events WHERE seq = ?').get(seq) as { hash: string })
-          .hash;
-      } finally {
-        db.close();
-      }
-    };
+    const hashOf = (seq: number) =>
+      withDatabase(
+        path,
+        (db) =>
+          (db.prepare('SELECT hash FROM events WHERE seq = ?').get(seq) as { hash: string }).hash,
+      );
     const given = { 5: hashOf(5), 10: hashOf(10), 12: hashOf(12) };
     await runRetentionPass(store, journal, retention(400, { 'db.query': 90 }));
     // The old statements are gone up to seq 10; the db.query after it are links.
@@ -370,7 +363,7 @@ describe('retention', () => {
         store,
         journal,
         config: retention(400),
-        logger: createLogger({ destination: new Writable({ write: (_c, _e, done) => done() }) }),
+        logger: silentLogger(),
         onPass: (outcome) => {
           passes.push(outcome);
           passed();
@@ -382,20 +375,13 @@ describe('retention', () => {
 
       // The journal is closed: the pass cannot record what it would remove.
       await journal.close();
-      const lines: string[] = [];
+      const { logger, lines } = capturedLogger();
       const failed = new Promise<void>((resolve) => (passed = resolve));
       const failing = startRetentionSchedule({
         store,
         journal,
         config: retention(1),
-        logger: createLogger({
-          destination: new Writable({
-            write: (chunk: Buffer, _encoding, done) => {
-              lines.push(chunk.toString());
-              done();
-            },
-          }),
-        }),
+        logger,
         onPass: () => passed(),
       });
       await failed;
@@ -407,9 +393,8 @@ describe('retention', () => {
 
 /** The journal.retention events of a store, in order. */
 function journalRecords(path: string) {
-  const db = new BetterSqlite3(path, { readonly: true });
-  try {
-    return (
+  return withDatabase(path, (db) =>
+    (
       db
         .prepare('SELECT body FROM events WHERE type = ? ORDER BY seq')
         .all(RETENTION_EVENT_TYPE) as { body: string }[]
@@ -418,8 +403,6 @@ function journalRecords(path: string) {
         JSON.parse(row.body) as AuditEvent & {
           retention: { removed: { seqs: string }; anchor: { seq: number; hash: string } | null };
         },
-    );
-  } finally {
-    db.close();
-  }
+    ),
+  );
 }

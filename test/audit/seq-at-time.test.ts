@@ -1,9 +1,8 @@
 // seqAtTime over a real journal whose clock is set event by event: the journal stamps each id
 // (UUIDv7) with the time it records the event, which is what the search keys on.
-import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openJournal, seqAtTime, type AuditEvent } from '../../src/audit/index.js';
-import { openTempStore, queryDraft, type TempStore } from './fixtures.js';
+import { openTempStore, queryDraft, tamper, type TempStore } from './fixtures.js';
 
 /** 2026-11-20T09:mm:00.000Z */
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 20, 9, minute)).toISOString();
@@ -56,12 +55,7 @@ describe('seqAtTime', () => {
   });
 
   it('finds its way over events removed from the journal', async () => {
-    const database = new BetterSqlite3(temp.path);
-    try {
-      database.prepare('DELETE FROM events WHERE seq BETWEEN 15 AND 25').run();
-    } finally {
-      database.close();
-    }
+    tamper(temp.path, (db) => db.prepare('DELETE FROM events WHERE seq BETWEEN 15 AND 25').run());
     // Every event before 15 was recorded before 09:20; the next one there is, at 09:25.
     expect(await seqAtTime(temp.store.db, at(20))).toBe(15);
     expect(await seqAtTime(temp.store.db, at(10))).toBe(11);

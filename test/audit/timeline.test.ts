@@ -1,6 +1,5 @@
 // One timeline per identity: the identity provider's events about it merged, in time order, with
 // what it did through Warden, over a real journal and its indexer.
-import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuditQueryError,
@@ -16,16 +15,15 @@ import type { Store } from '../../src/store/index.js';
 import { testJournal, type TestJournal } from '../support/test-journal.js';
 import {
   analyst,
+  at,
   billingAgent,
+  dated,
   idpEventDraft,
   openTempStore,
   sessionDrafts,
+  tamper,
   type TempStore,
 } from './fixtures.js';
-
-/** Two days ago, on the hour: every event is dated before it is recorded, as in production. */
-const base = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 86_400_000;
-const at = (seconds: number) => new Date(base + seconds * 1000).toISOString();
 
 /** An agent known to Entra by its service principal, to the gateway by its app id. */
 const reportingAgent = {
@@ -35,11 +33,6 @@ const reportingAgent = {
   groups: ['agents-db'],
   kind: 'agent' as const,
 };
-
-/** The drafts with their times set: the fixtures date statements when they are written. */
-function dated(seconds: number, draft: EventDraft): EventDraft {
-  return { ...draft, time: at(seconds) };
-}
 
 /** Every page of a timeline, following its cursors. */
 async function allPages(reader: AuditReader, key: string, filter: TimelineFilter) {
@@ -299,15 +292,15 @@ describe('identities of a journal recorded before migration 0006', () => {
       expect(indexed).toHaveLength(2);
 
       // The journal as it was before 0006: no identities, no index for them, nor what came later.
-      const database = new BetterSqlite3(temp.path);
-      database.exec(`
-        DROP TABLE identities;
-        DROP INDEX events_actor_subject_time;
-        DROP TABLE reviews;
-        DROP TABLE alert_engine;
-        DELETE FROM kysely_migration WHERE name >= '0006';
-      `);
-      database.close();
+      tamper(temp.path, (database) =>
+        database.exec(`
+          DROP TABLE identities;
+          DROP INDEX events_actor_subject_time;
+          DROP TABLE reviews;
+          DROP TABLE alert_engine;
+          DELETE FROM kysely_migration WHERE name >= '0006';
+        `),
+      );
       const store = await temp.reopen();
 
       expect(await identities(store)).toEqual(indexed);

@@ -12,20 +12,18 @@ import {
 } from '../../src/audit/index.js';
 import { eventLogDirectory, listSegments } from '../../src/audit/event-log-segments.js';
 import { eventRow } from '../../src/audit/event-row.js';
-import { openTempStore, queryDraft, tamper, withTableLocked, type TempStore } from './fixtures.js';
+import {
+  openTempStore,
+  queryDraft,
+  tamper,
+  withDatabase,
+  withTableLocked,
+  type TempStore,
+} from './fixtures.js';
 
 function storedEvent(db: BetterSqlite3.Database, seq: number): AuditEvent {
   const row = db.prepare('SELECT body FROM events WHERE seq = ?').get(seq) as { body: string };
   return JSON.parse(row.body) as AuditEvent;
-}
-
-function withDatabase<T>(path: string, read: (db: BetterSqlite3.Database) => T): T {
-  const db = new BetterSqlite3(path, { readonly: true });
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
 }
 
 function storedHash(db: BetterSqlite3.Database, seq: number): string {

@@ -2,17 +2,12 @@
 // real journal: what a rule would have raised in the history it is given.
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openJournal, type AuditEvent, type EventDraft } from '../../src/audit/index.js';
-import { main } from '../../src/cli/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openJournal, type AuditEvent } from '../../src/audit/index.js';
 import type { AlertTestReport } from '../../src/cli/alerts-commands.js';
-import {
-  analyst,
-  billingAgent,
-  openTempStore,
-  sessionDrafts,
-  type TempStore,
-} from '../audit/fixtures.js';
+import { analyst, billingAgent, openTempStore, type TempStore } from '../audit/fixtures.js';
+import { statement } from '../rules/alert-world.js';
+import { runWarden } from '../support/run-cli.js';
 
 const now = Date.now();
 /** `minutes` ago. */
@@ -23,41 +18,22 @@ let configPath: string;
 /** The db.query events of billing-agent's deletes, oldest first. */
 const deletes: AuditEvent[] = [];
 
-async function warden(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'warden', ...args, '--config', configPath]);
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+/** Runs the CLI on the test's journal and config. */
+const warden = (...args: string[]) => runWarden(...args, '--config', configPath);
 
 beforeAll(async () => {
   temp = await openTempStore();
   const journal = await openJournal(temp.store);
-  const billing = sessionDrafts({ sessionId: 'billing' });
-  const ana = sessionDrafts({ sessionId: 'ana', actor: analyst, connection: 'pg-dev' });
-  const statement = (drafts: typeof billing, time: string, command: string): EventDraft[] => [
-    { ...drafts.statementStart(1, command), time },
-    { ...drafts.statementResult(1, command), time },
-  ];
-  const burst = async (drafts: typeof billing, count: number, minutesAgo: number) => {
+  type Session = NonNullable<Parameters<typeof statement>[1]>;
+  const billing: Session = { sessionId: 'billing' };
+  const ana: Session = { sessionId: 'ana', actor: analyst, connection: 'pg-dev' };
+  const burst = async (session: Session, count: number, minutesAgo: number) => {
     for (let i = 0; i < count; i++) {
       const time = ago(minutesAgo - i / 60);
       const [, result] = await journal.appendMany(
-        statement(drafts, time, `DELETE FROM orders WHERE id = ${i}`),
+        statement(`DELETE FROM orders WHERE id = ${i}`, { ...session, time }),
       );
-      if (drafts === billing) deletes.push(result!);
+      if (session === billing) deletes.push(result!);
     }
   };
   // Ten days ago: outside the default seven.
@@ -65,7 +41,9 @@ beforeAll(async () => {
   // Two days ago: seven deletes within a minute, then five more an hour later; the analyst's
   // four deletes count on their own; a SELECT counts for nothing.
   await burst(billing, 7, 2 * 24 * 60);
-  await journal.appendMany(statement(billing, ago(2 * 24 * 60 - 5), 'SELECT * FROM orders'));
+  await journal.appendMany(
+    statement('SELECT * FROM orders', { ...billing, time: ago(2 * 24 * 60 - 5) }),
+  );
   await burst(ana, 4, 2 * 24 * 60 - 10);
   await burst(billing, 5, 2 * 24 * 60 - 60);
   await journal.close();
@@ -112,10 +90,6 @@ notifications:
 
 afterAll(async () => {
   await temp.cleanup();
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
 });
 
 describe('warden alerts test', () => {

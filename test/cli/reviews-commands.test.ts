@@ -4,33 +4,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/index.js';
 import type { ReviewView } from '../../src/reviews/index.js';
 import { startReviewsApi, type ReviewsApi } from '../reviews/reviews-api-harness.js';
+import { runWarden as warden } from '../support/run-cli.js';
 import { testCertificate, type TestCertificate } from '../support/tls.js';
 
 let api: ReviewsApi;
 let dir: string;
-
-/** Runs the CLI; what it wrote to stdout and stderr, and its exit code. */
-async function warden(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'warden', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 /** As `who`, against the test API. */
 const as = (who: keyof ReviewsApi['tokens']) => [

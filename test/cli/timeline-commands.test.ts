@@ -2,61 +2,33 @@
 // journal, and the timeline's readable rendering.
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openJournal, type EventDraft } from '../../src/audit/index.js';
-import { main } from '../../src/cli/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openJournal } from '../../src/audit/index.js';
 import { renderTimeline } from '../../src/cli/timeline-commands.js';
 import {
+  at,
   billingAgent,
-  idpEventDraft,
+  billingAgentStory,
   openTempStore,
-  sessionDrafts,
   type TempStore,
 } from '../audit/fixtures.js';
 import { auditEvent } from '../support/audit-event.js';
+import { runWarden } from '../support/run-cli.js';
 
-/** Two days ago, on the hour: events are dated before they are recorded. */
-const base = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 86_400_000;
-const at = (seconds: number) => new Date(base + seconds * 1000).toISOString();
 const shown = (seconds: number) => at(seconds).replace('T', ' ').replace('.000Z', 'Z');
 
 let temp: TempStore;
 let configPath: string;
 
-/** Runs the CLI; what it wrote to stdout and stderr, and its exit code. */
-async function warden(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const code = await main(['node', 'warden', ...args, '--config', configPath]);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+/** Runs the CLI on the test's journal. */
+const warden = (...args: string[]) => runWarden(...args, '--config', configPath);
 
 beforeAll(async () => {
   temp = await openTempStore();
   const journal = await openJournal(temp.store);
-  const billing = sessionDrafts({ sessionId: 'billing' });
-  const dated = (seconds: number, draft: EventDraft) => ({ ...draft, time: at(seconds) });
-  await journal.appendMany([
-    dated(10, billing.start()),
-    dated(11, billing.statementStart(1, 'DELETE FROM orders WHERE id = $1', ['42'])),
-    dated(11, billing.statementResult(1, 'DELETE FROM orders WHERE id = $1')),
-    dated(12, billing.end({ statements: 1, errors: 0 })),
-  ]);
-  await journal.append(
-    idpEventDraft('okta', at(5), billingAgent, 'app.oauth2.as.token.grant.access_token', {
-      clientId: billingAgent.subject,
-      alternateId: 'billing-agent-app',
-    }),
-  );
+  const story = billingAgentStory();
+  await journal.appendMany(story.session);
+  await journal.append(story.token);
   await journal.close();
   configPath = join(dirname(temp.path), 'warden.yaml');
   writeFileSync(configPath, `store:\n  url: sqlite:${temp.path}\n`);
@@ -64,10 +36,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await temp.cleanup();
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
 });
 
 describe('warden timeline', () => {

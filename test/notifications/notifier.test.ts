@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { NotificationChannel } from '../../src/config/index.js';
 import { createNotifier, type Notification } from '../../src/notifications/index.js';
 import { SlackWebhookReceiver } from '../../src/sandbox/slack-webhook-receiver.js';
+import { capturedLogger } from '../support/captured-logger.js';
 import { cleanupsAfterEach } from '../support/cleanups.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
-import { capturedLogger } from './log-lines.js';
 
 const cleanup = cleanupsAfterEach();
 const secret = `whsec_${Buffer.from('notification-test-secret-32bytes').toString('base64')}`;

@@ -1,7 +1,6 @@
 // What the alert rule tests share: rules and connections read from warden.yaml text by the real
 // config reader, a journal on a temporary SQLite store, and the rules running over it.
 import {
-  eventsOfTypeFrom,
   openJournal,
   type AuditEvent,
   type EventDraft,
@@ -19,6 +18,7 @@ import {
   type TempStore,
 } from '../audit/fixtures.js';
 import { parse, pgConnection } from '../config/helpers.js';
+import { eventsOfType } from '../support/events-of-type.js';
 import { eventually } from '../support/eventually.js';
 
 /** A config with pg-prod (tagged sensitive) and pg-dev, and these `alerts` and `notifications`. */
@@ -85,13 +85,7 @@ export async function alertWorld(): Promise<AlertWorld> {
       if (running) await eventually(() => running.status().cursor >= last);
       return events;
     },
-    async alerts() {
-      await journal.indexed();
-      const alerts: AuditEvent[] = [];
-      for await (const alert of eventsOfTypeFrom(temp.store.db, 'alert.raised', 1))
-        alerts.push(alert);
-      return alerts;
-    },
+    alerts: () => eventsOfType(journal, temp.store, 'alert.raised'),
     async restart() {
       await rules?.close();
       rules = null;
