@@ -79,11 +79,14 @@ alerts:
   - name: sensitive-access
     match: { types: [session.start], tags: [sensitive], patterns: ['pg_sleep'] }
 notifications:
-  # Secrets the gateway needs but these commands do not: unset in the test's environment.
   - name: oncall
     type: webhook
-    url: "\${ONCALL_WEBHOOK_URL}"
-    secret: "\${ONCALL_WEBHOOK_SECRET}"
+    url: https://hooks.example.com/warden
+  # Secrets the gateway needs but these commands do not: unset in the test's environment.
+  - name: soc
+    type: webhook
+    url: "\${SOC_WEBHOOK_URL}"
+    secret: "\${SOC_WEBHOOK_SECRET}"
 `,
   );
 });
