@@ -360,15 +360,20 @@ async function actOnWhatAgentsDo(
   const createRole = `CREATE ROLE reporting LOGIN PASSWORD '${rolePassword}'`;
   say.detail(`  ${createRole};`);
   say.detail(await runWithNodePostgres(gateway, agent.name, agentToken, [createRole]));
-  const recorded = (
-    await apiGet<{ events: DemoEvent[] }>(
-      gateway,
-      '/api/v1/events?type=db.query&q=reporting',
-      auditorToken,
-    )
-  ).body.events.at(-1);
+  // A statement's completion is recorded in the background: it may land just after the answer.
+  const recorded = await poll(
+    async () =>
+      (
+        await apiGet<{ events: DemoEvent[] }>(
+          gateway,
+          '/api/v1/events?type=db.query&q=reporting',
+          auditorToken,
+        )
+      ).body.events.at(-1) ?? null,
+    'the recorded CREATE ROLE',
+  );
   say.detail(
-    `recorded command: ${recorded?.request?.command ?? '(none)'}  masked: ${JSON.stringify(recorded?.masked)}`,
+    `recorded command: ${recorded.request?.command ?? '(none)'}  masked: ${JSON.stringify(recorded.masked)}`,
   );
   const leaked = await apiGet<{ events: unknown[] }>(
     gateway,
