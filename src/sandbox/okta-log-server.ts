@@ -1,9 +1,10 @@
 // A stand-in for Okta's System Log API (REFERENCE.md, "Okta System Log API"), for the collectors'
 // tests, the demo and the benchmark:
-// - GET /api/v1/logs with `Authorization: SSWS <api token>` or `Bearer <token of its own token
-//   endpoint>` (scope okta.logs.read). Polling requests (no `until`) select by *persistence* order
-//   and time, so a late event (published long ago, persisted now) still comes, and always carry a
-//   `next` link; bounded requests (`since` and `until`) select by `published`, in finite pages.
+// - GET /api/v1/logs with `Authorization: SSWS <api token>` (or the header and prefix it is told
+//   to take API tokens in) or `Authorization: Bearer <token of its own token endpoint>` (scope
+//   okta.logs.read). Polling requests (no `until`) select by *persistence* order and time, so a
+//   late event (published long ago, persisted now) still comes, and always carry a `next` link;
+//   bounded requests (`since` and `until`) select by `published`, in finite pages.
 // - Okta's per-minute rate limit with its X-Rate-Limit-* headers, its 429 and error bodies.
 // - POST /oauth2/v1/token: client credentials with private_key_jwt, as a service app uses.
 import { randomUUID } from 'node:crypto';
@@ -33,8 +34,15 @@ export interface OktaOAuthClient {
 }
 
 export interface OktaLogServerOptions {
-  /** Accepted as `Authorization: SSWS <token>`. Default: ['test-okta-token']. */
+  /** Accepted as `Authorization: SSWS <token>` (see apiTokenHeader). Default: ['test-okta-token']. */
   apiTokens?: string[];
+  /**
+   * The header and the prefix before the token that carry API tokens, as a proxy in front of Okta
+   * may want them (a collector's `auth.header` and `auth.prefix`); API tokens in any other header
+   * or form are refused. Default: `Authorization` and `SSWS ` (as Okta takes them). A prefix
+   * ending in a space takes one or more spaces there.
+   */
+  apiTokenHeader?: { name: string; prefix: string };
   /** Service apps that get tokens with private_key_jwt. */
   oauthClients?: OktaOAuthClient[];
   /** /api/v1/logs requests per minute (the plan's limit); null: unlimited. Default 120. */
@@ -92,6 +100,8 @@ type LogQuery =
 
 export class OktaLogServer extends LogApiServer {
   private readonly apiTokens: Set<string>;
+  /** The header (lower case) API tokens come in, and the pattern its value must match. */
+  private readonly apiTokenIn: { header: string; pattern: RegExp };
   private readonly oauthClients: Map<string, OktaOAuthClient>;
   private readonly rateLimit: MinuteRateLimit | null;
   private readonly timeoutEvery: number | null;
@@ -103,6 +113,12 @@ export class OktaLogServer extends LogApiServer {
   constructor(options: OktaLogServerOptions = {}) {
     super(options.tls ?? null);
     this.apiTokens = new Set(options.apiTokens ?? ['test-okta-token']);
+    const { name, prefix } = options.apiTokenHeader ?? { name: 'Authorization', prefix: 'SSWS ' };
+    const spaced = prefix.trimEnd();
+    this.apiTokenIn = {
+      header: name.toLowerCase(),
+      pattern: new RegExp(`^${escapeRegExp(spaced)}${spaced === prefix ? '' : ' +'}(\\S+)$`),
+    };
     this.oauthClients = new Map((options.oauthClients ?? []).map((c) => [c.clientId, c]));
     const perMinute = options.rateLimitPerMinute === undefined ? 120 : options.rateLimitPerMinute;
     this.rateLimit = perMinute === null ? null : new MinuteRateLimit(perMinute);
@@ -220,7 +236,7 @@ export class OktaLogServer extends LogApiServer {
 
   private logs(request: ReceivedRequest, withinRateLimit: boolean): LogApiAnswer {
     if (!withinRateLimit) return standardError(429);
-    const denied = this.authorize(request.headers.authorization);
+    const denied = this.authorize(request);
     if (denied) return denied;
     const now = Date.now();
     const query = parseLogQuery(request.query, now);
@@ -315,10 +331,16 @@ export class OktaLogServer extends LogApiServer {
     return `${this.url}${LOGS_PATH}?${params}`;
   }
 
-  private authorize(authorization: string | undefined): LogApiAnswer | null {
-    const apiToken = /^SSWS +(\S+)$/.exec(authorization ?? '')?.[1];
-    if (apiToken !== undefined) return this.apiTokens.has(apiToken) ? null : standardError(401);
+  private authorize(request: ReceivedRequest): LogApiAnswer | null {
+    const { authorization } = request.headers;
+    const carrier = request.headers[this.apiTokenIn.header];
+    const apiToken =
+      typeof carrier === 'string' ? this.apiTokenIn.pattern.exec(carrier)?.[1] : undefined;
+    if (apiToken !== undefined && this.apiTokens.has(apiToken)) return null;
     const token = this.tokens.lookup(authorization);
+    // An unknown API token is refused as such, unless it is an OAuth token (when API tokens are
+    // taken as `Authorization: Bearer …` too).
+    if (apiToken !== undefined && token === null) return standardError(401);
     if (token === null || token === 'expired') {
       const challenge = this.challenge('invalid_token', 'The access token is invalid.');
       return { ...standardError(401), headers: { 'www-authenticate': challenge } };
@@ -630,4 +652,8 @@ function oauthError(status: number, error: string, description: string): LogApiA
     headers: { 'cache-control': 'no-store', pragma: 'no-cache' },
     body: { error, error_description: description },
   };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

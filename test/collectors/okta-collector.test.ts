@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
+import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { OktaLogServer } from '../../src/sandbox/okta-log-server.js';
 import { testCertificateAuthority } from '../support/certificate-authority.js';
@@ -28,6 +29,7 @@ function oktaConfig(
   {
     startFrom = new Date(Date.now() - 2 * HOUR_MS).toISOString(),
     auth = '{ token: test-okta-token }',
+    tls = '',
   } = {},
 ): string {
   return `collectors:
@@ -38,7 +40,7 @@ function oktaConfig(
     interval: 10
     startFrom: "${startFrom}"
     auth: ${auth}
-`;
+${tls ? `    tls: ${tls}\n` : ''}`;
 }
 
 const collected = (h: CollectorHarness) => h.status().then(([status]) => status!.collected);
@@ -233,6 +235,78 @@ describe('Okta System Log collector', () => {
   });
 });
 
+describe('Okta System Log collector: auth.header and auth.prefix', () => {
+  /** What the stand-in answers to the API token sent in `headers`: it takes only one form. */
+  const answerTo = async (server: OktaLogServer, headers: Record<string, string>) => {
+    const response = await request(`${server.url}/api/v1/logs?limit=1`, { headers });
+    await response.body.dump();
+    return response.statusCode;
+  };
+
+  it('sends the token in the configured header with the configured prefix, and no Authorization', async () => {
+    const token = 'proxy-api-token-4567';
+    const server = await okta({
+      apiTokens: [token],
+      apiTokenHeader: { name: 'X-Okta-Api-Key', prefix: 'Bearer ' },
+    });
+    // The stand-in takes this token in that header and form only.
+    expect(await answerTo(server, { authorization: `SSWS ${token}` })).toBe(401);
+    expect(await answerTo(server, { 'x-okta-api-key': `SSWS ${token}` })).toBe(401);
+    expect(await answerTo(server, { 'x-okta-api-key': `Bearer ${token}` })).toBe(200);
+    server.requests.length = 0;
+    server.generate(12);
+    // One failed cycle first, so that the status has a last error to show.
+    server.faults.next(1, { status: 500 });
+    const h = await harness();
+    h.start(
+      oktaConfig(server.url, {
+        auth: `{ token: "${token}", header: X-Okta-Api-Key, prefix: "Bearer " }`,
+      }),
+    );
+    await eventually(async () => (await collected(h)) === 12);
+
+    const requests = logsRequests(server);
+    expect(requests.length).toBeGreaterThanOrEqual(2);
+    for (const sent of requests) {
+      expect(sent.headers['x-okta-api-key']).toBe(`Bearer ${token}`);
+      expect(sent.headers.authorization).toBeUndefined();
+    }
+    const [status] = await h.status();
+    expect(status!.lastError).toBe(
+      'Failed to fetch Okta system logs. Status=500: E0000009 Internal Server Error',
+    );
+    expect(JSON.stringify(status)).not.toContain(token);
+    expect(h.logText).not.toContain(token);
+  });
+
+  it('sends the bare token with an empty prefix, and halts on a wrong one without showing it', async () => {
+    const server = await okta({
+      apiTokens: ['the-right-bare-token'],
+      apiTokenHeader: { name: 'X-Api-Token', prefix: '' },
+    });
+    server.generate(5);
+    const h = await harness();
+    const auth = (token: string) => `{ token: "${token}", header: X-Api-Token, prefix: "" }`;
+    h.start(oktaConfig(server.url, { auth: auth('a-wrong-bare-token-89') }));
+    const halted = await eventually(async () => {
+      const [status] = await h.status();
+      return status!.state === 'halted' && status;
+    });
+    expect(halted.haltedReason).toBe(
+      'Authentication failed - check OKTA_API_TOKEN: E0000011 Invalid token provided',
+    );
+    expect(logsRequests(server)[0]!.headers['x-api-token']).toBe('a-wrong-bare-token-89');
+    expect(JSON.stringify(halted)).not.toContain('a-wrong-bare-token-89');
+    expect(h.logText).not.toContain('a-wrong-bare-token-89');
+    await h.stopCollectors();
+
+    h.start(oktaConfig(server.url, { auth: auth('the-right-bare-token') }));
+    await eventually(async () => (await collected(h)) === 5);
+    for (const sent of logsRequests(server)) expect(sent.headers.authorization).toBeUndefined();
+    expect(JSON.stringify(await h.status())).not.toContain('the-right-bare-token');
+  });
+});
+
 it('refuses to start with a private key that is not one, naming the collector', async () => {
   const h = await harness();
   const keyFile = join(h.dir, 'not-a-key.pem');
@@ -288,5 +362,68 @@ describe('Okta System Log collector over TLS', () => {
     h.start(`${oktaConfig(server.url)}    tls: { ca: ${ca.caFile} }\n`);
     await eventually(() => h.logs.find((line) => line.msg === 'Failed to fetch Okta system logs'));
     expect((await h.status())[0]!.collected).toBe(0);
+  });
+
+  it('with verifyCertificate: false, collects from a server whose certificate comes from a CA it was not given', async () => {
+    const serverCa = await testCertificateAuthority('warden-collector');
+    addCleanup(() => serverCa.remove());
+    const givenCa = await testCertificateAuthority('warden-collector');
+    addCleanup(() => givenCa.remove());
+    const server = await okta({
+      tls: { certFile: serverCa.server.certFile, keyFile: serverCa.server.keyFile },
+    });
+    server.generate(6);
+    const h = await harness();
+
+    // Verifying (the default), the server is refused before the token goes out.
+    h.start(oktaConfig(server.url, { tls: `{ ca: ${givenCa.caFile} }` }));
+    await eventually(() => h.logs.find((line) => line.msg === 'Failed to fetch Okta system logs'));
+    expect(server.requests).toHaveLength(0);
+    expect((await h.status())[0]!.lastError).toMatch(/could not be reached: .*certificate/i);
+    await h.stopCollectors();
+
+    h.start(oktaConfig(server.url, { tls: `{ ca: ${givenCa.caFile}, verifyCertificate: false }` }));
+    await eventually(async () => (await collected(h)) === 6);
+    expect(logsRequests(server)[0]!.headers.authorization).toBe('SSWS test-okta-token');
+  });
+
+  it('with verifyHostname: false, collects from a server whose certificate names another host; by default refuses it', async () => {
+    const ca = await testCertificateAuthority('warden-collector');
+    addCleanup(() => ca.remove());
+    const elsewhere = await ca.serverFor('okta.elsewhere.test');
+    const server = await okta({
+      tls: { certFile: elsewhere.certFile, keyFile: elsewhere.keyFile },
+    });
+    server.generate(4);
+    const h = await harness();
+
+    // The certificate is signed by the CA it trusts, but is not for 127.0.0.1.
+    h.start(oktaConfig(server.url, { tls: `{ ca: ${ca.caFile} }` }));
+    await eventually(() => h.logs.find((line) => line.msg === 'Failed to fetch Okta system logs'));
+    expect(server.requests).toHaveLength(0);
+    const [refused] = await h.status();
+    expect(refused).toMatchObject({ state: 'running', collected: 0 });
+    expect(refused!.lastError).toMatch(
+      /could not be reached: .*(ERR_TLS_CERT_ALTNAME_INVALID|does not match certificate's altnames)/,
+    );
+    expect(refused!.lastError).not.toContain('test-okta-token');
+    await h.stopCollectors();
+
+    h.start(oktaConfig(server.url, { tls: `{ ca: ${ca.caFile}, verifyHostname: false }` }));
+    await eventually(async () => (await collected(h)) === 4);
+  });
+
+  it('with verifyHostname: false, still refuses a certificate from a CA it does not trust', async () => {
+    const ca = await testCertificateAuthority('warden-collector');
+    addCleanup(() => ca.remove());
+    const server = await okta({
+      tls: { certFile: ca.server.certFile, keyFile: ca.server.keyFile },
+    });
+    server.generate(3);
+    const h = await harness();
+    h.start(oktaConfig(server.url, { tls: '{ verifyHostname: false }' }));
+    await eventually(() => h.logs.find((line) => line.msg === 'Failed to fetch Okta system logs'));
+    expect(server.requests).toHaveLength(0);
+    expect((await h.status())[0]!.lastError).toMatch(/could not be reached: .*certificate/i);
   });
 });

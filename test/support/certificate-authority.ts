@@ -22,6 +22,11 @@ export interface TestCertificateAuthority {
   server: CertificateFiles;
   /** For `clientCommonName`, signed by the CA, for TLS client authentication. */
   client: ClientCertificate;
+  /**
+   * Another server certificate signed by the CA, for `hostName` only (its CN and only DNS name):
+   * valid, but not for localhost / 127.0.0.1.
+   */
+  serverFor(hostName: string): Promise<CertificateFiles>;
   remove(): Promise<void>;
 }
 
@@ -68,6 +73,12 @@ export async function testCertificateAuthority(
       caFile: file('ca.crt'),
       server,
       client: { ...client, commonName: clientCommonName, encryptedKeyFile, passphrase },
+      serverFor: (hostName) =>
+        issue(
+          `server-${hostName}`,
+          hostName,
+          `subjectAltName=DNS:${hostName}\nextendedKeyUsage=serverAuth\n`,
+        ),
       remove: () => rm(dir, { recursive: true, force: true }),
     };
   } catch (error) {
