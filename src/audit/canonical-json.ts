@@ -29,11 +29,18 @@ const canonicalize = createRequire(import.meta.url)('canonicalize') as (
 
 /** The canonical JSON text of `value`; undefined where the package gives undefined. */
 export function canonicalJson(value: unknown): string | undefined {
-  if (typeof value === 'object' && value !== null) {
-    const ordered = inKeyOrder(value);
-    if (ordered !== UNUSUAL) return JSON.stringify(ordered);
-  }
-  return build(value);
+  return plainCanonicalJson(value) ?? build(value);
+}
+
+/**
+ * The canonical JSON text of an object or array of plain JSON data, which JSON.stringify writes;
+ * null for anything else. Such a text is always JSON: it cannot hold the `undefined` the package
+ * writes for a function.
+ */
+export function plainCanonicalJson(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const ordered = inKeyOrder(value);
+  return ordered === UNUSUAL ? null : JSON.stringify(ordered);
 }
 
 /** What `inKeyOrder` gives for a value JSON.stringify would not write as the package does. */

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { canonicalJson as canonicalize } from './canonical-json.js';
+import { canonicalJson as canonicalize, plainCanonicalJson } from './canonical-json.js';
 import type { AuditEvent } from './event.js';
 
 // The hash chain: each event's hash covers its content and its predecessor's hash, so altering,
@@ -39,6 +39,8 @@ export function sealEvent(event: UnhashedEvent): SealedEvent {
 }
 
 function canonicalJson(event: UnhashedEvent): string {
+  const plain = plainCanonicalJson(event);
+  if (plain !== null) return plain;
   const canonical = canonicalize(event);
   if (canonical === undefined) {
     throw new TypeError('an audit event must be a JSON object');

@@ -295,13 +295,11 @@ class LoggedJournal implements Journal {
       return;
     }
     const sealed: PendingAppend[] = [];
-    let text = '';
+    const lines: string[] = [];
     let head = this.#head;
     for (const pending of appends) {
       try {
-        const lines = sealLines(pending.events, head);
-        text += lines.text;
-        head = lines.head;
+        head = sealLines(pending.events, head, lines);
         sealed.push(pending);
       } catch (error) {
         pending.reject(
@@ -314,7 +312,7 @@ class LoggedJournal implements Journal {
     if (sealed.length === 0) return;
     const firstSeq = this.#head.seq + 1;
     try {
-      this.#log.append(text, firstSeq);
+      this.#log.append(lines, firstSeq);
     } catch (error) {
       this.#logger.error(
         { err: error, events: head.seq - this.#head.seq, firstSeq },
@@ -438,19 +436,25 @@ class LoggedJournal implements Journal {
   }
 }
 
-/** Seals events after `head` in place and gives their lines for the log, and the new head. */
-function sealLines(events: UnhashedEvent[], head: ChainHead): { text: string; head: ChainHead } {
-  let text = '';
+/** Seals events after `head` in place, adds their lines for the log to `lines`, gives the new head. */
+function sealLines(events: UnhashedEvent[], head: ChainHead, lines: string[]): ChainHead {
   let { seq, hash } = head;
-  for (const event of events) {
-    seq += 1;
-    event.seq = seq;
-    event.prevHash = hash;
-    const sealed = sealEvent(event);
-    hash = sealed.event.hash;
-    text += `${sealed.body}\n`;
+  const firstLine = lines.length;
+  try {
+    for (const event of events) {
+      seq += 1;
+      event.seq = seq;
+      event.prevHash = hash;
+      const sealed = sealEvent(event);
+      hash = sealed.event.hash;
+      lines.push(sealed.body);
+    }
+  } catch (error) {
+    // None of this append's lines is written.
+    lines.length = firstLine;
+    throw error;
   }
-  return { text, head: { seq, hash } };
+  return { seq, hash };
 }
 
 /** The fields every event has; a draft's others follow them. */

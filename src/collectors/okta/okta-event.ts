@@ -37,7 +37,10 @@ const RESULTS: Record<string, OutcomeResult> = {
   DENY: 'denied',
 };
 
-/** The record of one LogEvent, or the reason it cannot be one (no uuid or published). */
+/**
+ * The record of one LogEvent, or the reason it cannot be one (no uuid or published). The event
+ * becomes the record's `raw`, tagged in place.
+ */
 export function oktaRecord(value: unknown, collector: string): CollectedRecord | string {
   const event = (typeof value === 'object' && value !== null ? value : {}) as OktaLogEvent;
   const timeMs = typeof event.published === 'string' ? Date.parse(event.published) : Number.NaN;
@@ -81,7 +84,8 @@ export function oktaRecord(value: unknown, collector: string): CollectedRecord |
       severity: text(event.severity),
       transactionId: text(event.transaction?.id),
     },
-    raw: { ...(value as object), _okta_event_type: 'systemLog' },
+    // The event is the page's own, parsed for this: tagged where it is rather than copied.
+    raw: Object.assign(event, { _okta_event_type: 'systemLog' }),
   };
   return { key: event.uuid, timeMs, draft };
 }
