@@ -16,7 +16,10 @@ import {
 // before. No import here may load Kysely: the indexer thread loads this file.
 
 export type LogRead =
-  /** The next event: its parsed body, its line (the body as stored) and its place in the chain. */
+  /**
+   * The next event: its parsed body (or what the writer announced of it), its line (the body as
+   * stored) and its place in the chain.
+   */
   | { kind: 'event'; event: unknown; text: string; link: ChainLink }
   /** Nothing after the last event read is in the log (yet). */
   | { kind: 'end'; reason: string }
@@ -24,6 +27,22 @@ export type LogRead =
   | { kind: 'broken'; reason: string };
 
 const READ_CHUNK_BYTES = 1024 * 1024;
+
+/** What a writer may say of an event it sealed: at least its place in the chain. */
+export type AnnouncedEvent = ChainLink;
+
+/** Whether a line is the event: it starts with its hash, as the journal writes lines (chain.ts). */
+function isLineOf(text: string, event: AnnouncedEvent): boolean {
+  return (
+    text.startsWith(HASH_PREFIX) &&
+    text.startsWith(event.hash, HASH_PREFIX.length) &&
+    text.charCodeAt(HASH_PREFIX.length + event.hash.length) === QUOTE &&
+    text.endsWith('}')
+  );
+}
+
+const HASH_PREFIX = '{"hash":"';
+const QUOTE = 0x22;
 
 export class EventLogReader {
   readonly #directory: string;
@@ -52,8 +71,12 @@ export class EventLogReader {
     return this.#segment?.segment.number ?? null;
   }
 
-  /** The event after the head if it is at most `upTo`, or why there is none. */
-  next(upTo: number): LogRead {
+  /**
+   * The event after the head if it is at most `upTo`, or why there is none. `announced` gives what
+   * the writer said of an event it sealed, if it did: a line that starts with that event's hash is
+   * that event (the hash covers its seq and prevHash), and is not parsed again.
+   */
+  next(upTo: number, announced?: (seq: number) => AnnouncedEvent | undefined): LogRead {
     const seq = this.#head.seq + 1;
     if (seq > upTo) return { kind: 'end', reason: `event ${seq} is not committed yet` };
     for (;;) {
@@ -67,13 +90,17 @@ export class EventLogReader {
           return { kind: 'end', reason: `event ${seq} is not after ${where}` };
         continue;
       }
-      let event: unknown;
+      let event: unknown = announced?.(seq);
       let link: ChainLink;
-      try {
-        event = parseLine(line.text, where);
-        link = chainLinkOf(event, where);
-      } catch (error) {
-        return { kind: 'broken', reason: (error as Error).message };
+      if (event !== undefined && isLineOf(line.text, event as AnnouncedEvent)) {
+        link = event as AnnouncedEvent;
+      } else {
+        try {
+          event = parseLine(line.text, where);
+          link = chainLinkOf(event, where);
+        } catch (error) {
+          return { kind: 'broken', reason: (error as Error).message };
+        }
       }
       if (link.seq < seq) {
         // Before the event read on from: passed over.

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.js';
-import type { AuditEvent } from './event.js';
+import type { IndexedEvent } from './event-row.js';
 import { isStatementType } from './statements.js';
 
 // The identities table (migration 0006) is kept by the journal's indexer: while it collects a
@@ -60,7 +60,7 @@ export class IdentityRollup {
   readonly #identities = new Map<string, IdentityRow>();
 
   /** Counts the event for its actor; statement events and events without an actor are skipped. */
-  add(event: AuditEvent): void {
+  add(event: IndexedEvent): void {
     if (isStatementType(event.type) || event.actor === null) return;
     const actor = event.actor;
     // The values are the producer's (a collector's, for idp.* events): anything but text is left

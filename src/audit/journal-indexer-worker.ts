@@ -53,6 +53,10 @@ if (indexer !== null) {
   };
 
   port.on('message', (message: ToIndexer) => {
+    if (message.kind === 'sealed') {
+      opened.announce(message.events);
+      return;
+    }
     if (message.kind === 'index') {
       pass(message.id);
       return;

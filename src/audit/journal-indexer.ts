@@ -18,12 +18,11 @@ import type { EventsTable, StoreSpec } from '../store/index.js';
 // Not through store/index.ts, which loads Kysely: see sqlite-connection.ts.
 import { openSqliteDatabase } from '../store/sqlite-connection.js';
 import { GENESIS_HASH } from './chain.js';
-import type { AuditEvent } from './event.js';
 import { EventInserter, type InsertStatements } from './event-insert.js';
 import { COMMITTED_SEQ, INDEXED_SEQ, LIVE_SEGMENT } from './event-log.js';
 import { EventLogReader } from './event-log-reader.js';
 import { listSegments, segmentLimit, type ChainHead } from './event-log-segments.js';
-import { eventRow } from './event-row.js';
+import { eventRow, type IndexedEvent } from './event-row.js';
 import { IdentityRollup } from './identity-rollup.js';
 
 export interface IndexerSql {
@@ -37,6 +36,12 @@ export interface IndexerSql {
 /** Events per transaction at most, and bytes of their bodies: bounds the thread's memory. */
 const MAX_ROWS_PER_TRANSACTION = 4096;
 const MAX_BYTES_PER_TRANSACTION = 16 * 1024 * 1024;
+
+/**
+ * Announced events kept at most: while the indexer is behind by more (the table locked, say),
+ * later ones are not kept, and their lines are parsed instead.
+ */
+const MAX_ANNOUNCED = 16_384;
 
 export class JournalIndexer {
   readonly #database: BetterSqlite3.Database;
@@ -54,6 +59,11 @@ export class JournalIndexer {
   #reader: EventLogReader | null = null;
   /** The segment the reader was in at the last removal: the log is listed again once it moves. */
   #removedAt: number | null = null;
+  /**
+   * What the journal said of the events it sealed, by seq: their lines need not be parsed for
+   * their rows (parsing was most of the thread's work after the inserts).
+   */
+  readonly #announced = new Map<number, IndexedEvent>();
 
   static open(
     spec: StoreSpec,
@@ -102,6 +112,14 @@ export class JournalIndexer {
     return this.#indexed.seq;
   }
 
+  /** Takes what the journal says of events it sealed (and is committing). */
+  announce(events: IndexedEvent[]): void {
+    for (const event of events) {
+      if (this.#announced.size >= MAX_ANNOUNCED) return;
+      if (event.seq > this.#indexed.seq) this.#announced.set(event.seq, event);
+    }
+  }
+
   /**
    * Copies every event committed by now into the table, in transactions of many events. Throws
    * when it cannot (the table is locked, the log is damaged); what it copied before stays, and
@@ -113,7 +131,7 @@ export class JournalIndexer {
       const reader = (this.#reader ??= new EventLogReader(this.#directory, this.#indexed, () =>
         Number(Atomics.load(this.#shared, LIVE_SEGMENT)),
       ));
-      const { rows, identities, stop } = collect(reader, committed);
+      const { rows, identities, stop } = collect(reader, committed, this.#announced);
       try {
         this.#insert(rows, identities);
       } catch (error) {
@@ -121,6 +139,9 @@ export class JournalIndexer {
         reader.close();
         this.#reader = null;
         throw error;
+      }
+      for (let seq = this.#indexed.seq + 1; seq <= reader.head.seq; seq++) {
+        this.#announced.delete(seq);
       }
       this.#indexed = reader.head;
       Atomics.store(this.#shared, INDEXED_SEQ, BigInt(this.#indexed.seq));
@@ -187,14 +208,16 @@ export class JournalIndexer {
 function collect(
   reader: EventLogReader,
   committed: number,
+  announced: Map<number, IndexedEvent>,
 ): { rows: EventsTable[]; identities: IdentityRollup; stop: string | null } {
   const rows: EventsTable[] = [];
   const identities = new IdentityRollup();
+  const announcedEvent = (seq: number) => announced.get(seq);
   let bytes = 0;
   while (rows.length < MAX_ROWS_PER_TRANSACTION && bytes < MAX_BYTES_PER_TRANSACTION) {
-    const read = reader.next(committed);
+    const read = reader.next(committed, announcedEvent);
     if (read.kind === 'event') {
-      const event = read.event as AuditEvent;
+      const event = read.event as IndexedEvent;
       rows.push(eventRow(event, read.text));
       identities.add(event);
       bytes += read.text.length;

@@ -1,6 +1,7 @@
 // What the journal (main thread) and its indexer thread say to each other. Everything here
 // crosses a thread boundary by structured clone (the shared memory by reference): plain data only.
 import type { StoreSpec } from '../store/index.js';
+import type { IndexedEvent } from './event-row.js';
 import type { IndexerSql } from './journal-indexer.js';
 
 /** What the indexer thread is started with. */
@@ -17,6 +18,8 @@ export interface IndexerData {
 }
 
 export type ToIndexer =
+  /** What the journal sealed in a group commit, so that the indexer need not parse their lines. */
+  | { kind: 'sealed'; events: IndexedEvent[] }
   /** Index everything committed by now, and answer with the same id. */
   | { kind: 'index'; id: number }
   /** Index everything committed, close the connection and stop. */

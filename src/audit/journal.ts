@@ -6,6 +6,7 @@ import { JournalWriteError } from './errors.js';
 import type { AuditEvent, EventDraft } from './event.js';
 import { newEventId } from './event-id.js';
 import { compileInserts } from './event-insert.js';
+import { indexedEvent, type IndexedEvent } from './event-row.js';
 import { compileIdentityUpsert } from './identity-rollup.js';
 import { DEFAULT_SEGMENT_BYTES, EventLog, INDEXED_SEQ } from './event-log.js';
 import { eventLogDirectory, type ChainHead } from './event-log-segments.js';
@@ -84,6 +85,10 @@ const LINGER_MS = 5;
 
 /** Between the indexer's passes over the log. */
 const INDEX_INTERVAL_MS = 50;
+
+/** Written events announced to the indexer together, or after ANNOUNCE_LINGER_MS at most. */
+const ANNOUNCE_BATCH = 64;
+const ANNOUNCE_LINGER_MS = 10;
 
 /**
  * Opens the journal of a store. One process writes to a store: the event log's lock refuses a
@@ -164,6 +169,9 @@ class LoggedJournal implements Journal {
   /** Written, waiting for a sync (full). */
   #unsynced: WrittenGroup[] = [];
   #syncing: Promise<void> | null = null;
+  /** Written events not yet announced to the indexer (#announce). */
+  #announcing: IndexedEvent[] = [];
+  #announceTimer: NodeJS.Timeout | null = null;
   /** Answers the indexer owes, by request id. */
   readonly #indexRequests = new Map<number, () => void>();
   #nextIndexRequest = 1;
@@ -322,6 +330,7 @@ class LoggedJournal implements Journal {
       return;
     }
     this.#head = head;
+    this.#announce(sealed);
     const written = {
       appends: sealed,
       commit: { events: head.seq - firstSeq + 1, firstSeq, lastSeq: head.seq },
@@ -332,6 +341,30 @@ class LoggedJournal implements Journal {
     } else {
       this.#committed(written);
     }
+  };
+
+  /**
+   * Tells the indexer what it needs of the events just written, so that it does not parse their
+   * lines again: in batches, as a message per small group commit would cost the main thread more
+   * than the parsing costs the indexer.
+   */
+  #announce(appends: PendingAppend[]): void {
+    for (const pending of appends) {
+      for (const event of pending.events) {
+        const announced = indexedEvent(event as AuditEvent);
+        if (announced !== null) this.#announcing.push(announced);
+      }
+    }
+    if (this.#announcing.length >= ANNOUNCE_BATCH) this.#sendAnnouncements();
+    else this.#announceTimer ??= setTimeout(this.#sendAnnouncements, ANNOUNCE_LINGER_MS).unref();
+  }
+
+  readonly #sendAnnouncements = (): void => {
+    if (this.#announceTimer !== null) clearTimeout(this.#announceTimer);
+    this.#announceTimer = null;
+    if (this.#announcing.length === 0) return;
+    this.#indexer.postMessage({ kind: 'sealed', events: this.#announcing } satisfies ToIndexer);
+    this.#announcing = [];
   };
 
   /** Syncs the log until nothing written is unsynced, committing each group once it is synced. */
@@ -388,6 +421,7 @@ class LoggedJournal implements Journal {
     while (this.#syncing !== null) await this.#syncing;
     // The indexer indexes what is left, then stops.
     if (this.#indexerRunning) {
+      this.#sendAnnouncements();
       const exited = new Promise((resolve) => this.#indexer.once('exit', resolve));
       this.#indexer.ref();
       this.#indexer.postMessage({ kind: 'close' } satisfies ToIndexer);

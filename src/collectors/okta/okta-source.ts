@@ -97,6 +97,15 @@ export class OktaSource implements LogSource {
         yield { records: [], position: { ...at, next: null } };
         return;
       }
+      const next = linkOf(answer.headers, 'next');
+      const nextUrl = next && onBase(next, this.#base);
+      // The next page is asked for before this one is read, so that Okta answers while this one
+      // is parsed and committed; an empty page ends the cycle. Should this page fail, the cycle
+      // ends and that answer goes unused: its rejection is handled here, not left loose.
+      if (nextUrl !== null && !isEmptyList(answer.body)) {
+        request = this.#request(nextUrl, true, context);
+        request.catch(() => undefined);
+      }
       const events = this.#events(answer);
       const records: CollectedRecord[] = [];
       let { lastPublished, uuidsAtLastPublished } = at;
@@ -115,14 +124,7 @@ export class OktaSource implements LogSource {
           uuidsAtLastPublished = [...uuidsAtLastPublished, record.key];
         }
       }
-      const next = linkOf(answer.headers, 'next');
-      at = { next: next && onBase(next, this.#base), lastPublished, uuidsAtLastPublished };
-      // The next page is on its way while this one is committed. Should the commit fail, the
-      // cycle ends and that answer goes unused: its rejection is handled here, not left loose.
-      if (events.length > 0 && at.next !== null) {
-        request = this.#request(at.next, true, context);
-        request.catch(() => undefined);
-      }
+      at = { next: nextUrl, lastPublished, uuidsAtLastPublished };
       yield { records, position: at };
     }
   }
@@ -215,6 +217,11 @@ export class OktaSource implements LogSource {
       );
     return body;
   }
+}
+
+/** Whether a JSON body is an empty list, without parsing it. */
+function isEmptyList(body: string): boolean {
+  return body.trim() === '[]';
 }
 
 interface RateLimit {
