@@ -1,7 +1,7 @@
 // The Okta collector's throughput: 1,000,000 events (BENCH_EVENTS) collected from the local Okta
-// stand-in (a child process, no throttling) into a journal. Prints events/s and the collector
-// process's peak memory, with the memory at a fifth of the way for comparison: it must not grow
-// with the total.
+// stand-in (a child process, no throttling) into a journal. Prints events/s, the CPU time per
+// event of the collector and of the stand-in, and the collector process's peak memory, with the
+// memory at a fifth of the way for comparison: it must not grow with the total.
 //
 //   npm run build && node bench/collect.js
 import { fork } from 'node:child_process';
@@ -19,7 +19,15 @@ const total = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const mib = (bytes) => (bytes / 1024 / 1024).toFixed(0);
 
 const okta = fork(new URL('./okta-server-process.js', import.meta.url), [String(total)]);
-const { url, start } = await new Promise((resolve) => okta.once('message', resolve));
+const { url, start, renderSeconds } = await new Promise((resolve) => okta.once('message', resolve));
+const standInCpu = () =>
+  new Promise((resolve) => {
+    okta.once('message', ({ cpuMicros }) => resolve(cpuMicros));
+    okta.send('cpu');
+  });
+console.log(
+  `the stand-in serialized its backlog in ${renderSeconds.toFixed(1)} s, before the clock`,
+);
 const dir = mkdtempSync(join(tmpdir(), 'warden-bench-collect-'));
 const store = await openStore({ url: `sqlite:${join(dir, 'warden.db')}`, synchronous: 'normal' });
 const journal = await openJournal(store);
@@ -38,6 +46,8 @@ const sampler = setInterval(() => {
 }, 50);
 
 console.log(`collecting ${total.toLocaleString('en-US')} Okta events from the local stand-in`);
+const standInCpuAtStart = await standInCpu();
+const cpuAtStart = process.cpuUsage();
 const began = performance.now();
 const service = startCollectors({ collectors, journal, store, logger: silentLogger() });
 let collected = 0;
@@ -47,6 +57,8 @@ while (collected < total) {
   if (rssAtFifth === null && collected >= total / 5) rssAtFifth = peakRss;
 }
 const seconds = (performance.now() - began) / 1000;
+const cpu = process.cpuUsage(cpuAtStart);
+const standInCpuMicros = (await standInCpu()) - standInCpuAtStart;
 clearInterval(sampler);
 await service.close();
 await journal.indexed();
@@ -60,6 +72,11 @@ const stored = (
 
 console.log(
   `  ${(total / seconds).toFixed(0)} events/s (${seconds.toFixed(1)} s), ${stored} idp.okta events in the journal`,
+);
+const perEvent = (micros) => (micros / total).toFixed(1);
+console.log(
+  `  CPU per event: collector ${perEvent(cpu.user + cpu.system)} µs (main thread and indexer; ` +
+    `${perEvent(cpu.system)} µs of it in the kernel), stand-in ${perEvent(standInCpuMicros)} µs`,
 );
 console.log(
   `  peak RSS ${mib(peakRss)} MiB (${mib(peakRss - rssAtStart)} above the start); ` +

@@ -25,7 +25,7 @@ export interface ReceiverAnswer {
   status: number;
   /** An array value is sent as separate header lines (Okta's `Link`). */
   headers?: Record<string, string | string[]>;
-  body: string;
+  body: string | Buffer;
 }
 
 /**

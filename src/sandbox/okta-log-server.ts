@@ -12,10 +12,12 @@ import { decodeJwt, importJWK, type JWK } from 'jose';
 import {
   ClientAssertions,
   firstIndex,
+  JsonText,
   LogApiServer,
   opaqueCursor,
   parseTimestamp,
   readOpaqueCursor,
+  RenderedBacklog,
   takeMerged,
   VirtualBacklog,
   type AssertionFailure,
@@ -107,6 +109,8 @@ export class OktaLogServer extends LogApiServer {
   private readonly timeoutEvery: number | null;
   private readonly assertions = new ClientAssertions();
   private virtual: VirtualBacklog<OktaLogEvent> | null = null;
+  /** The backlog serialized up front (`backlog(…, { rendered: true })`), for the benchmark. */
+  private rendered: RenderedBacklog | null = null;
   private readonly persisted: Stored[] = [];
   private queries = 0;
 
@@ -171,12 +175,13 @@ export class OktaLogServer extends LogApiServer {
    * and content fixed by it), published and persisted at `start + position × stepMs`. By default
    * the backlog ends now, one event a second.
    */
-  backlog(count: number, options?: { start: Date; stepMs?: number }): void {
+  backlog(count: number, options?: { start: Date; stepMs?: number; rendered?: boolean }): void {
     if (this.virtual || this.persisted.length > 0)
       throw new Error('OktaLogServer.backlog() comes first, once');
     const stepMs = options?.stepMs ?? 1000;
     const start = options?.start.getTime() ?? Date.now() - count * stepMs;
     this.virtual = new VirtualBacklog(count, start, stepMs, oktaLogEvent);
+    if (options?.rendered) this.rendered = RenderedBacklog.of(this.virtual);
   }
 
   protected isTokenRequest(request: ReceivedRequest): boolean {
@@ -254,10 +259,14 @@ export class OktaLogServer extends LogApiServer {
   private pollingPage(
     query: LogQuery & { kind: 'polling' },
     now: number,
-  ): { events: OktaLogEvent[]; after: string } {
+  ): { events: OktaLogEvent[] | JsonText; after: string } {
     const from =
       query.position ?? this.firstPersistedAtOrAfter(query.since ?? now - DEFAULT_SPAN_MS);
     let position = Math.max(from, this.firstPersistedAtOrAfter(now - RETENTION_MS));
+    const pageEnd = position + query.limit;
+    if (this.rendered && query.filter === null && query.q === null && pageEnd <= this.backlogSize) {
+      return { events: this.rendered.list(position, pageEnd), after: opaqueCursor(['p', pageEnd]) };
+    }
     const end = Math.min(this.stored, position + SCAN_LIMIT);
     const events: OktaLogEvent[] = [];
     while (position < end && events.length < query.limit) {

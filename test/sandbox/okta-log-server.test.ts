@@ -452,4 +452,29 @@ describe('okta log server: events', () => {
       new Set(['user.account.privilege.grant']),
     );
   });
+
+  it('serves a backlog serialized up front exactly as one made when asked for', async () => {
+    const start = new Date(Date.now() - 3_000_000);
+    const [made, rendered] = await Promise.all([okta(), okta()]);
+    made.backlog(2_500, { start, stepMs: 1000 });
+    rendered.backlog(2_500, { start, stepMs: 1000, rendered: true });
+    // Three full pages, then a partial one, a filtered one and one with `q`.
+    const queries = [
+      `since=${start.toISOString()}&limit=1000`,
+      `since=${start.toISOString()}&limit=7&filter=${encodeURIComponent('severity eq "WARN"')}`,
+      `since=${new Date(start.getTime() + 2_400_000).toISOString()}&limit=1000&q=okta`,
+    ];
+    for (const query of queries) {
+      const [fromMade, fromRendered] = await Promise.all(
+        [made, rendered].map((server) => drain(`${server.url}/api/v1/logs?${query}`)),
+      );
+      expect(fromRendered.events.length).toBeGreaterThan(0);
+      expect(fromRendered.events).toEqual(fromMade.events);
+      expect(new URL(fromRendered.next).search).toBe(new URL(fromMade.next).search);
+    }
+    const all = await drain(`${rendered.url}/api/v1/logs?${queries[0]}`);
+    expect(all.events.map((event) => event.uuid)).toEqual(
+      Array.from({ length: 2_500 }, (_, index) => oktaLogEvent(index, start).uuid),
+    );
+  });
 });
