@@ -199,49 +199,79 @@ export class VirtualBacklog<T> {
   }
 }
 
-const OPEN_LIST = Buffer.from('[');
-const CLOSE_LIST = Buffer.from(']');
-
 /**
- * A virtual backlog serialized once, up front, into one buffer: a page of it is then a slice of
- * that text, where it would otherwise be made and serialized entry by entry. For the benchmark,
- * so that the stand-in takes as little as it can of the machine the collector is measured on
- * (a provider's own servers are not on it).
+ * A virtual backlog serialized once, up front: a page of it is then slices of that text, where it
+ * would otherwise be made and serialized entry by entry. For the benchmark, so that the stand-in
+ * takes as little as it can of the machine the collector is measured on (a provider's own servers
+ * are not on it). The text is kept in buffers of CHUNK_ENTRIES entries: Node 20 writes nothing
+ * into a buffer larger than 2 GiB.
  */
 export class RenderedBacklog {
   private constructor(
-    private readonly text: Buffer,
-    /** Where each entry's JSON starts in `text`, each followed by a comma; then the end. */
-    private readonly starts: Float64Array,
+    private readonly chunks: RenderedChunk[],
+    private readonly count: number,
+    private readonly chunkEntries: number,
   ) {}
 
-  static of<T>(backlog: VirtualBacklog<T>): RenderedBacklog {
-    const starts = new Float64Array(backlog.count + 1);
-    let text = Buffer.allocUnsafe(0);
-    let length = 0;
-    for (let index = 0; index < backlog.count; index++) {
-      const json = `${JSON.stringify(backlog.at(index))},`;
-      const needed = length + Buffer.byteLength(json);
-      if (needed > text.length) {
-        // Grown to what the entries so far say the whole backlog takes, with a margin.
-        const estimate = Math.ceil((needed / (index + 1)) * backlog.count * 1.1);
-        const grown = Buffer.allocUnsafe(Math.max(needed, estimate));
-        text.copy(grown, 0, 0, length);
-        text = grown;
-      }
-      starts[index] = length;
-      length += text.write(json, length);
+  static of<T>(backlog: VirtualBacklog<T>, chunkEntries = CHUNK_ENTRIES): RenderedBacklog {
+    const chunks: RenderedChunk[] = [];
+    for (let first = 0; first < backlog.count; first += chunkEntries) {
+      chunks.push(renderChunk(backlog, first, Math.min(backlog.count, first + chunkEntries)));
     }
-    starts[backlog.count] = length;
-    return new RenderedBacklog(text, starts);
+    return new RenderedBacklog(chunks, backlog.count, chunkEntries);
   }
 
   /** The JSON list of the entries from `from` up to (not including) `to`. */
   list(from: number, to: number): JsonText {
-    if (from >= to) return new JsonText('[]');
-    const entries = this.text.subarray(this.starts[from], (this.starts[to] as number) - 1);
-    return new JsonText(Buffer.concat([OPEN_LIST, entries, CLOSE_LIST]));
+    const end = Math.min(to, this.count);
+    if (from >= end) return new JsonText('[]');
+    const parts: Buffer[] = [OPEN_LIST];
+    for (let index = from; index < end;) {
+      const chunk = this.chunks[Math.floor(index / this.chunkEntries)] as RenderedChunk;
+      const last = Math.min(end, chunk.first + this.chunkEntries);
+      const starts = chunk.starts;
+      parts.push(chunk.text.subarray(starts[index - chunk.first], starts[last - chunk.first]));
+      index = last;
+    }
+    // Each entry is followed by a comma: the last one's goes.
+    const lastPart = parts.pop() as Buffer;
+    parts.push(lastPart.subarray(0, lastPart.length - 1), CLOSE_LIST);
+    return new JsonText(Buffer.concat(parts));
   }
+}
+
+const CHUNK_ENTRIES = 100_000;
+const OPEN_LIST = Buffer.from('[');
+const CLOSE_LIST = Buffer.from(']');
+
+interface RenderedChunk {
+  /** The index of its first entry. */
+  first: number;
+  /** Its entries' JSON, each followed by a comma. */
+  text: Buffer<ArrayBuffer>;
+  /** Where each entry starts in `text`, then where the last one ends. */
+  starts: Float64Array;
+}
+
+function renderChunk<T>(backlog: VirtualBacklog<T>, first: number, end: number): RenderedChunk {
+  const starts = new Float64Array(end - first + 1);
+  let text = Buffer.allocUnsafe(0);
+  let length = 0;
+  for (let index = first; index < end; index++) {
+    const json = `${JSON.stringify(backlog.at(index))},`;
+    const needed = length + Buffer.byteLength(json);
+    if (needed > text.length) {
+      // Grown to what the entries so far say the chunk takes, with a margin.
+      const estimate = Math.ceil((needed / (index - first + 1)) * (end - first) * 1.1);
+      const grown = Buffer.allocUnsafe(Math.max(needed, estimate));
+      text.copy(grown, 0, 0, length);
+      text = grown;
+    }
+    starts[index - first] = length;
+    length += text.write(json, length);
+  }
+  starts[end - first] = length;
+  return { first, text: text.subarray(0, length), starts };
 }
 
 /** The first index in [from, to) for which `holds` (which never turns false again) is true; `to` when none. */
