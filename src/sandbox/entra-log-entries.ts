@@ -112,7 +112,7 @@ export function graphSignIn(index: number, createdAt: Date): GraphSignIn {
   const [status, conditionalAccess] = random.weighted(USER_OUTCOMES);
   const risky = random.chance(0.04);
   return {
-    id: random.uuid(),
+    id: random.uuid(index),
     createdDateTime: createdAt.toISOString(),
     userDisplayName: user.displayName,
     userPrincipalName: user.userPrincipalName,
@@ -158,7 +158,7 @@ export function graphServicePrincipalSignIn(
     ? [SUCCEEDED, null]
     : random.weighted(SERVICE_PRINCIPAL_OUTCOMES);
   return {
-    id: random.uuid(),
+    id: random.uuid(index),
     createdDateTime: createdAt.toISOString(),
     userDisplayName: null,
     userPrincipalName: null,
@@ -204,7 +204,7 @@ export function graphDirectoryAudit(index: number, at: Date): GraphDirectoryAudi
   const byApp = random.chance(0.25);
   const actor = random.pick(ADMINS);
   const app = random.pick(SERVICE_PRINCIPALS);
-  const correlationId = random.uuid();
+  const correlationId = random.uuid(index);
   return {
     id: `Directory_${correlationId}_${random.chars(ALPHANUMERIC, 5).toUpperCase()}_${10_000_000 + random.int(89_999_999)}`,
     category: activity.category,

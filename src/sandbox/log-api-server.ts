@@ -390,9 +390,14 @@ export class SeededRandom {
   }
 
   /** A version 4 UUID. */
-  uuid(): string {
+  /**
+   * A version 4 UUID. With `unique` (an entry's index), its last group is that number: two
+   * indexes can seed the same 32-bit state, and a backlog of millions would repeat an id.
+   */
+  uuid(unique?: number): string {
     const variant = '89ab'[this.int(4)];
-    return `${this.hex(8)}-${this.hex(4)}-4${this.hex(3)}-${variant}${this.hex(3)}-${this.hex(12)}`;
+    const last = unique === undefined ? this.hex(12) : unique.toString(16).padStart(12, '0');
+    return `${this.hex(8)}-${this.hex(4)}-4${this.hex(3)}-${variant}${this.hex(3)}-${last}`;
   }
 }
 

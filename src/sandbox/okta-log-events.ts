@@ -87,7 +87,7 @@ export function oktaLogEvent(index: number, published: Date): OktaLogEvent {
   const kind = random.weighted(KINDS);
   if (kind === TOKEN_GRANT) {
     const app = random.pick(CLIENT_APPS);
-    return tokenGrant(random, app, published, random.chance(0.95));
+    return tokenGrant(random, index, app, published, random.chance(0.95));
   }
   const actor = kind.actor === 'admin' ? random.pick(ADMINS) : random.pick(USERS);
   const [result, reason] = random.weighted(kind.outcomes);
@@ -96,7 +96,7 @@ export function oktaLogEvent(index: number, published: Date): OktaLogEvent {
   const requestId = random.chars(ALPHANUMERIC, 27);
   const person = kind.actor === 'system' ? SYSTEM : personActor(actor);
   return {
-    uuid: random.uuid(),
+    uuid: random.uuid(index),
     published: published.toISOString(),
     eventType: kind.eventType,
     version: '0',
@@ -150,11 +150,12 @@ export function oktaTokenGrantEvent(
   app: OktaClientApp,
   published: Date,
 ): OktaLogEvent {
-  return tokenGrant(new SeededRandom(`okta-event:${index}`), app, published, true);
+  return tokenGrant(new SeededRandom(`okta-event:${index}`), index, app, published, true);
 }
 
 function tokenGrant(
   random: SeededRandom,
+  index: number,
   app: OktaClientApp,
   published: Date,
   granted: boolean,
@@ -171,7 +172,7 @@ function tokenGrant(
     detailEntry: { expires, subject: app.clientId, hash: random.chars(ALPHANUMERIC, 22) },
   };
   return {
-    uuid: random.uuid(),
+    uuid: random.uuid(index),
     published: published.toISOString(),
     eventType: 'app.oauth2.as.token.grant.access_token',
     version: '0',

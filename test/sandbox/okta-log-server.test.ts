@@ -453,6 +453,15 @@ describe('okta log server: events', () => {
     );
   });
 
+  it('gives every event of a backlog its own uuid, however many there are', () => {
+    // The rest of an event comes from a 32-bit seed, which two indexes can share.
+    for (const index of [0, 1, 999_999, 1_999_999, 2 ** 40]) {
+      const { uuid } = oktaLogEvent(index, new Date());
+      expect(uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(parseInt(uuid.slice(-12), 16)).toBe(index);
+    }
+  });
+
   it('serves a backlog serialized up front exactly as one made when asked for', async () => {
     const start = new Date(Date.now() - 3_000_000);
     const [made, rendered] = await Promise.all([okta(), okta()]);
