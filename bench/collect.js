@@ -16,6 +16,8 @@ import { silentLogger } from '../dist/log/index.js';
 import { openStore } from '../dist/store/index.js';
 
 const total = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+/** Without a new event for this long, the bench gives up and says where the collector is. */
+const STALL_MS = 30_000;
 const mib = (bytes) => (bytes / 1024 / 1024).toFixed(0);
 
 const okta = fork(new URL('./okta-server-process.js', import.meta.url), [String(total)]);
@@ -51,9 +53,16 @@ const cpuAtStart = process.cpuUsage();
 const began = performance.now();
 const service = startCollectors({ collectors, journal, store, logger: silentLogger() });
 let collected = 0;
+let progressAt = performance.now();
 while (collected < total) {
   await new Promise((resolve) => setTimeout(resolve, 200));
-  [{ collected }] = await admin.list();
+  const [status] = await admin.list();
+  if (status.collected > collected) progressAt = performance.now();
+  else if (performance.now() - progressAt > STALL_MS) {
+    console.error(`collection stalled at ${status.collected} events: ${JSON.stringify(status)}`);
+    process.exit(1);
+  }
+  collected = status.collected;
   if (rssAtFifth === null && collected >= total / 5) rssAtFifth = peakRss;
 }
 const seconds = (performance.now() - began) / 1000;
