@@ -1,11 +1,19 @@
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { afterAll } from 'vitest';
 import { ConfigError, parseConfig, type WardenConfig } from '../../src/config/index.js';
+
+/** The directories makeConfigDir made for the test file that imports this: removed after it. */
+const configDirs: string[] = [];
+afterAll(() => {
+  for (const dir of configDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 /** A fresh directory standing in for the config file's directory. */
 export function makeConfigDir(files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'warden-config-'));
+  configDirs.push(dir);
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), content);
