@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { OktaLogServer } from '../../src/sandbox/okta-log-server.js';
+import { OktaLogServer, type OktaLogServerOptions } from '../../src/sandbox/okta-log-server.js';
 import { testCertificateAuthority } from '../support/certificate-authority.js';
 import { cleanupsAfterEach } from '../support/cleanups.js';
 import { CollectorHarness } from '../support/collector-harness.js';
@@ -12,7 +12,7 @@ import { eventually } from '../support/eventually.js';
 const HOUR_MS = 3_600_000;
 const addCleanup = cleanupsAfterEach();
 
-async function okta(options: ConstructorParameters<typeof OktaLogServer>[0] = {}) {
+async function okta(options: OktaLogServerOptions = {}) {
   const server = await new OktaLogServer(options).start();
   addCleanup(() => server.close());
   return server;
@@ -321,13 +321,35 @@ it('refuses to start with a private key that is not one, naming the collector', 
 });
 
 describe('Okta System Log collector over TLS', () => {
-  it('trusts a custom CA and presents a client certificate (encrypted key) to a server that asks', async () => {
+  async function certificateAuthority() {
     const ca = await testCertificateAuthority('warden-collector');
     addCleanup(() => ca.remove());
-    const server = await okta({
-      tls: { certFile: ca.server.certFile, keyFile: ca.server.keyFile, clientCa: ca.caFile },
-    });
-    server.generate(7);
+    return ca;
+  }
+
+  /** An Okta stand-in over TLS with `events` to collect. */
+  async function tlsOkta(tls: OktaLogServerOptions['tls'], events: number) {
+    const server = await okta({ tls });
+    server.generate(events);
+    return server;
+  }
+
+  /** Waits for the collector to fail to reach `server`, which has had no request; its status. */
+  async function refusedBeforeSending(h: CollectorHarness, server: OktaLogServer) {
+    await eventually(() => h.logs.find((line) => line.msg === 'Failed to fetch Okta system logs'));
+    expect(server.requests).toHaveLength(0);
+    const [status] = await h.status();
+    expect(status).toMatchObject({ state: 'running', collected: 0 });
+    expect(status!.lastError).not.toContain('test-okta-token');
+    return status!;
+  }
+
+  it('trusts a custom CA and presents a client certificate (encrypted key) to a server that asks', async () => {
+    const ca = await certificateAuthority();
+    const server = await tlsOkta(
+      { certFile: ca.server.certFile, keyFile: ca.server.keyFile, clientCa: ca.caFile },
+      7,
+    );
     const h = await harness();
     const tls = `tls: { ca: ${ca.caFile}, cert: ${ca.client.certFile}, key: ${ca.client.encryptedKeyFile}, keyPassword: "${ca.client.passphrase}" }`;
     h.start(`${oktaConfig(server.url)}    ${tls}\n`);
@@ -336,28 +358,20 @@ describe('Okta System Log collector over TLS', () => {
   });
 
   it('does not send its token to a server whose certificate it cannot verify, and says so', async () => {
-    const ca = await testCertificateAuthority('warden-collector');
-    addCleanup(() => ca.remove());
-    const server = await okta({
-      tls: { certFile: ca.server.certFile, keyFile: ca.server.keyFile },
-    });
-    server.generate(3);
+    const ca = await certificateAuthority();
+    const server = await tlsOkta({ certFile: ca.server.certFile, keyFile: ca.server.keyFile }, 3);
     const h = await harness();
     h.start(oktaConfig(server.url));
-    await eventually(() => h.logs.find((line) => line.msg === 'Failed to fetch Okta system logs'));
-    expect(server.requests).toHaveLength(0);
-    const [status] = await h.status();
-    expect(status).toMatchObject({ state: 'running', collected: 0 });
-    expect(status!.lastError).toMatch(/could not be reached: .*certificate/i);
+    const status = await refusedBeforeSending(h, server);
+    expect(status.lastError).toMatch(/could not be reached: .*certificate/i);
   });
 
   it('refuses a client without the certificate the server asks for', async () => {
-    const ca = await testCertificateAuthority('warden-collector');
-    addCleanup(() => ca.remove());
-    const server = await okta({
-      tls: { certFile: ca.server.certFile, keyFile: ca.server.keyFile, clientCa: ca.caFile },
-    });
-    server.generate(3);
+    const ca = await certificateAuthority();
+    const server = await tlsOkta(
+      { certFile: ca.server.certFile, keyFile: ca.server.keyFile, clientCa: ca.caFile },
+      3,
+    );
     const h = await harness();
     h.start(`${oktaConfig(server.url)}    tls: { ca: ${ca.caFile} }\n`);
     await eventually(() => h.logs.find((line) => line.msg === 'Failed to fetch Okta system logs'));
@@ -365,21 +379,18 @@ describe('Okta System Log collector over TLS', () => {
   });
 
   it('with verifyCertificate: false, collects from a server whose certificate comes from a CA it was not given', async () => {
-    const serverCa = await testCertificateAuthority('warden-collector');
-    addCleanup(() => serverCa.remove());
-    const givenCa = await testCertificateAuthority('warden-collector');
-    addCleanup(() => givenCa.remove());
-    const server = await okta({
-      tls: { certFile: serverCa.server.certFile, keyFile: serverCa.server.keyFile },
-    });
-    server.generate(6);
+    const serverCa = await certificateAuthority();
+    const givenCa = await certificateAuthority();
+    const server = await tlsOkta(
+      { certFile: serverCa.server.certFile, keyFile: serverCa.server.keyFile },
+      6,
+    );
     const h = await harness();
 
     // Verifying (the default), the server is refused before the token goes out.
     h.start(oktaConfig(server.url, { tls: `{ ca: ${givenCa.caFile} }` }));
-    await eventually(() => h.logs.find((line) => line.msg === 'Failed to fetch Okta system logs'));
-    expect(server.requests).toHaveLength(0);
-    expect((await h.status())[0]!.lastError).toMatch(/could not be reached: .*certificate/i);
+    const refused = await refusedBeforeSending(h, server);
+    expect(refused.lastError).toMatch(/could not be reached: .*certificate/i);
     await h.stopCollectors();
 
     h.start(oktaConfig(server.url, { tls: `{ ca: ${givenCa.caFile}, verifyCertificate: false }` }));
@@ -388,25 +399,17 @@ describe('Okta System Log collector over TLS', () => {
   });
 
   it('with verifyHostname: false, collects from a server whose certificate names another host; by default refuses it', async () => {
-    const ca = await testCertificateAuthority('warden-collector');
-    addCleanup(() => ca.remove());
+    const ca = await certificateAuthority();
     const elsewhere = await ca.serverFor('okta.elsewhere.test');
-    const server = await okta({
-      tls: { certFile: elsewhere.certFile, keyFile: elsewhere.keyFile },
-    });
-    server.generate(4);
+    const server = await tlsOkta({ certFile: elsewhere.certFile, keyFile: elsewhere.keyFile }, 4);
     const h = await harness();
 
     // The certificate is signed by the CA it trusts, but is not for 127.0.0.1.
     h.start(oktaConfig(server.url, { tls: `{ ca: ${ca.caFile} }` }));
-    await eventually(() => h.logs.find((line) => line.msg === 'Failed to fetch Okta system logs'));
-    expect(server.requests).toHaveLength(0);
-    const [refused] = await h.status();
-    expect(refused).toMatchObject({ state: 'running', collected: 0 });
-    expect(refused!.lastError).toMatch(
+    const refused = await refusedBeforeSending(h, server);
+    expect(refused.lastError).toMatch(
       /could not be reached: .*(ERR_TLS_CERT_ALTNAME_INVALID|does not match certificate's altnames)/,
     );
-    expect(refused!.lastError).not.toContain('test-okta-token');
     await h.stopCollectors();
 
     h.start(oktaConfig(server.url, { tls: `{ ca: ${ca.caFile}, verifyHostname: false }` }));
@@ -414,16 +417,11 @@ describe('Okta System Log collector over TLS', () => {
   });
 
   it('with verifyHostname: false, still refuses a certificate from a CA it does not trust', async () => {
-    const ca = await testCertificateAuthority('warden-collector');
-    addCleanup(() => ca.remove());
-    const server = await okta({
-      tls: { certFile: ca.server.certFile, keyFile: ca.server.keyFile },
-    });
-    server.generate(3);
+    const ca = await certificateAuthority();
+    const server = await tlsOkta({ certFile: ca.server.certFile, keyFile: ca.server.keyFile }, 3);
     const h = await harness();
     h.start(oktaConfig(server.url, { tls: '{ verifyHostname: false }' }));
-    await eventually(() => h.logs.find((line) => line.msg === 'Failed to fetch Okta system logs'));
-    expect(server.requests).toHaveLength(0);
-    expect((await h.status())[0]!.lastError).toMatch(/could not be reached: .*certificate/i);
+    const status = await refusedBeforeSending(h, server);
+    expect(status.lastError).toMatch(/could not be reached: .*certificate/i);
   });
 });
