@@ -8,12 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectorStatus } from '../../src/collectors/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { startGateway } from '../../src/gateway/index.js';
-import { EntraGraphServer } from '../../src/sandbox/entra-graph-server.js';
+import type { EntraGraphServer } from '../../src/sandbox/entra-graph-server.js';
 import type { OidcSandbox } from '../../src/sandbox/oidc-provider.js';
-import { OktaLogServer } from '../../src/sandbox/okta-log-server.js';
+import type { OktaLogServer } from '../../src/sandbox/okta-log-server.js';
 import { capturedLogger } from '../support/captured-logger.js';
 import { cleanupsAfterEach } from '../support/cleanups.js';
 import { eventually } from '../support/eventually.js';
+import { startEntra, startOkta } from '../support/log-stand-ins.js';
 import { startApiOidc } from './journal-api.js';
 
 const OKTA_TOKEN = 'okta-api-token-never-shown-0123';
@@ -64,16 +65,13 @@ interface World {
  * it halts) and `entra` (a client secret), each with events waiting at its stand-in.
  */
 async function startWorld(): Promise<World> {
-  const okta = await new OktaLogServer({ apiTokens: [OKTA_TOKEN] }).start();
-  addCleanup(() => okta.close());
+  const okta = await startOkta(addCleanup, { apiTokens: [OKTA_TOKEN] });
   okta.generate(8);
   okta.faults.next(1, { status: 400 });
-  const entra = await new EntraGraphServer({
+  const entra = await startEntra(addCleanup, {
     tenantId,
     clients: [{ clientId, secret: ENTRA_SECRET }],
-    throttle: null,
-  }).start();
-  addCleanup(() => entra.close());
+  });
   entra.generate('signIns', 3, { at: (i) => new Date(Date.now() - 10 * MINUTE_MS + i * 1000) });
 
   const dir = await mkdtemp(join(tmpdir(), 'warden-collectors-api-'));

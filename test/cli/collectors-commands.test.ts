@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { CollectorStatus } from '../../src/collectors/index.js';
-import { OktaLogServer } from '../../src/sandbox/okta-log-server.js';
+import type { OktaLogServer } from '../../src/sandbox/okta-log-server.js';
 import { cleanupsAfterEach } from '../support/cleanups.js';
 import { CollectorHarness } from '../support/collector-harness.js';
 import { eventually } from '../support/eventually.js';
+import { startOkta } from '../support/log-stand-ins.js';
 import { runWarden } from '../support/run-cli.js';
 
 const run = promisify(execFile);
@@ -25,11 +26,7 @@ interface World {
   warden(...args: string[]): ReturnType<typeof runWarden>;
 }
 
-async function okta(): Promise<OktaLogServer> {
-  const server = await new OktaLogServer({ apiTokens: [TOKEN] }).start();
-  addCleanup(() => server.close());
-  return server;
-}
+const okta = () => startOkta(addCleanup, { apiTokens: [TOKEN] });
 
 /**
  * Two Okta collectors running on a store, and the warden.yaml that names both: `okta-main`, whose
@@ -42,8 +39,7 @@ async function startWorld(): Promise<World> {
   main.faults.next(1, { status: 400 });
   const eu = await okta();
   eu.generate(3);
-  const h = await CollectorHarness.open();
-  addCleanup(() => h.close());
+  const h = await CollectorHarness.openFor(addCleanup);
   const startFrom = new Date(Date.now() - 3_600_000).toISOString();
   const collector = (name: string, url: string) => `  - name: ${name}
     type: okta

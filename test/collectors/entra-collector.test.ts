@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EntraGraphServer } from '../../src/sandbox/entra-graph-server.js';
+import type {
+  EntraGraphServer,
+  EntraGraphServerOptions,
+} from '../../src/sandbox/entra-graph-server.js';
 import { testCertificateAuthority } from '../support/certificate-authority.js';
 import { cleanupsAfterEach } from '../support/cleanups.js';
 import { CollectorHarness } from '../support/collector-harness.js';
 import { eventually } from '../support/eventually.js';
+import { startEntra } from '../support/log-stand-ins.js';
 
 const tenantId = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const clientId = '5d3e1a2b-0c4f-4e6a-9b8d-7f1e2d3c4b5a';
@@ -13,22 +17,9 @@ const MINUTE_MS = 60_000;
 
 const addCleanup = cleanupsAfterEach();
 
-async function graph(options: Partial<ConstructorParameters<typeof EntraGraphServer>[0]> = {}) {
-  const server = await new EntraGraphServer({
-    tenantId,
-    clients: [{ clientId, secret }],
-    throttle: null,
-    ...options,
-  }).start();
-  addCleanup(() => server.close());
-  return server;
-}
-
-async function harness(): Promise<CollectorHarness> {
-  const h = await CollectorHarness.open();
-  addCleanup(() => h.close());
-  return h;
-}
+const graph = (options: Partial<EntraGraphServerOptions> = {}) =>
+  startEntra(addCleanup, { tenantId, clients: [{ clientId, secret }], ...options });
+const harness = () => CollectorHarness.openFor(addCleanup);
 
 function entraConfig(
   url: string,

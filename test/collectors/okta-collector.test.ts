@@ -8,21 +8,13 @@ import { testCertificateAuthority } from '../support/certificate-authority.js';
 import { cleanupsAfterEach } from '../support/cleanups.js';
 import { CollectorHarness } from '../support/collector-harness.js';
 import { eventually } from '../support/eventually.js';
+import { startOkta } from '../support/log-stand-ins.js';
 
 const HOUR_MS = 3_600_000;
 const addCleanup = cleanupsAfterEach();
 
-async function okta(options: OktaLogServerOptions = {}) {
-  const server = await new OktaLogServer(options).start();
-  addCleanup(() => server.close());
-  return server;
-}
-
-async function harness(): Promise<CollectorHarness> {
-  const h = await CollectorHarness.open();
-  addCleanup(() => h.close());
-  return h;
-}
+const okta = (options?: OktaLogServerOptions) => startOkta(addCleanup, options);
+const harness = () => CollectorHarness.openFor(addCleanup);
 
 function oktaConfig(
   url: string,

@@ -15,6 +15,7 @@ import {
 } from '../../src/sandbox/entra-log-entries.js';
 import { testCertificateAuthority } from '../support/certificate-authority.js';
 import { cleanupsAfterEach } from '../support/cleanups.js';
+import { startEntra } from '../support/log-stand-ins.js';
 
 const addCleanup = cleanupsAfterEach();
 const tenantId = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -24,16 +25,8 @@ const graphScope = 'https://graph.microsoft.com/.default';
 const secondsAgo = (seconds: number) => new Date(Date.now() - seconds * 1000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function entra(options: Partial<EntraGraphServerOptions> = {}): Promise<EntraGraphServer> {
-  const server = await new EntraGraphServer({
-    tenantId,
-    clients: [{ clientId, secret }],
-    throttle: null,
-    ...options,
-  }).start();
-  addCleanup(() => server.close());
-  return server;
-}
+const entra = (options: Partial<EntraGraphServerOptions> = {}) =>
+  startEntra(addCleanup, { tenantId, clients: [{ clientId, secret }], ...options });
 
 interface Answer {
   status: number;

@@ -4,18 +4,15 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { Agent, request, type Dispatcher } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { oktaLogEvent, type OktaLogEvent } from '../../src/sandbox/okta-log-events.js';
-import { OktaLogServer, type OktaLogServerOptions } from '../../src/sandbox/okta-log-server.js';
+import type { OktaLogServerOptions } from '../../src/sandbox/okta-log-server.js';
 import { testCertificateAuthority } from '../support/certificate-authority.js';
 import { cleanupsAfterEach } from '../support/cleanups.js';
+import { startOkta } from '../support/log-stand-ins.js';
 
 const addCleanup = cleanupsAfterEach();
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 
-async function okta(options?: OktaLogServerOptions): Promise<OktaLogServer> {
-  const server = await new OktaLogServer(options).start();
-  addCleanup(() => server.close());
-  return server;
-}
+const okta = (options?: OktaLogServerOptions) => startOkta(addCleanup, options);
 
 interface Page {
   status: number;

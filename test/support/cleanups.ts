@@ -5,7 +5,9 @@ import { afterEach } from 'vitest';
  * a certificate) is closed when the test ends, pass or fail, the last opened first, so that a sink
  * closes before the receiver it is connected to.
  */
-export function cleanupsAfterEach(): (cleanup: () => Promise<unknown>) => void {
+export type AddCleanup = (cleanup: () => Promise<unknown>) => void;
+
+export function cleanupsAfterEach(): AddCleanup {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

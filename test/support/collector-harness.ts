@@ -21,6 +21,7 @@ import {
 import { parseConfig, type WardenConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import type { AddCleanup } from './cleanups.js';
 
 export interface LogLine {
   level: number;
@@ -46,6 +47,13 @@ export class CollectorHarness {
     dir = mkdtempSync(join(tmpdir(), 'warden-collectors-')),
   ): Promise<CollectorHarness> {
     return new CollectorHarness(dir, await openFiles(dir));
+  }
+
+  /** A harness for the running test, closed when it ends. */
+  static async openFor(addCleanup: AddCleanup): Promise<CollectorHarness> {
+    const harness = await CollectorHarness.open();
+    addCleanup(() => harness.close());
+    return harness;
   }
 
   get store(): Store {
