@@ -34,7 +34,8 @@ import {
 // The log tells its indexer how far it may read through memory both threads share, so that
 // neither a commit nor an idle indexer costs a message: the seq of the last committed event, and
 // the number of the segment being written (published before any event of it is). The indexer
-// says there how far it has got.
+// says there how far it has got. (The journal also sends it, in batches, the row fields of what
+// it sealed, which spare it parsing those lines; without them it parses, as after a restart.)
 //
 // At open, the log walks its chain on from the last event in the table; the chain ends at the
 // last event that continues it. Anything after a break (a segment gone, a line damaged) is not

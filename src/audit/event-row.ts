@@ -25,12 +25,19 @@ export interface IndexedEvent {
  */
 export function indexedEvent(event: AuditEvent): IndexedEvent | null {
   const { actor, connection, outcome } = event;
-  const texts = [event.sessionId, connection?.name, outcome?.result];
-  if (actor) {
-    texts.push(actor.subject, actor.name, actor.provider, actor.kind);
-    texts.push(actor.clientId, actor.alternateId);
-  }
-  if (!texts.every((value) => value == null || typeof value === 'string')) return null;
+  // Written out rather than collected in a list: this runs for every event the journal seals.
+  const textual =
+    isTextOrNone(event.sessionId) &&
+    isTextOrNone(connection?.name) &&
+    isTextOrNone(outcome?.result) &&
+    (!actor ||
+      (isTextOrNone(actor.subject) &&
+        isTextOrNone(actor.name) &&
+        isTextOrNone(actor.provider) &&
+        isTextOrNone(actor.kind) &&
+        isTextOrNone(actor.clientId) &&
+        isTextOrNone(actor.alternateId)));
+  if (!textual) return null;
   return {
     seq: event.seq,
     id: event.id,
@@ -52,6 +59,10 @@ export function indexedEvent(event: AuditEvent): IndexedEvent | null {
     prevHash: event.prevHash,
     hash: event.hash,
   };
+}
+
+function isTextOrNone(value: unknown): boolean {
+  return value === null || value === undefined || typeof value === 'string';
 }
 
 /**

@@ -75,9 +75,6 @@ export function authzDenied(
   return draft;
 }
 
-// The session's fields are written out in each draft rather than spread from a helper: spreading
-// into an object literal that goes on takes V8's slow path, and two drafts are made per statement.
-
 export function sessionStart(context: SessionContext, time: Date): EventDraft {
   return {
     type: EventTypes.sessionStart,
