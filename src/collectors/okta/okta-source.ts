@@ -116,7 +116,8 @@ export class OktaSource implements LogSource {
           continue;
         }
         records.push(record);
-        const published = new Date(record.timeMs).toISOString();
+        // oktaRecord dates the draft by `published`, as ISO 8601.
+        const published = record.draft.time as string;
         if (lastPublished === null || published > lastPublished) {
           lastPublished = published;
           uuidsAtLastPublished = [record.key];
