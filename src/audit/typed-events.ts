@@ -55,26 +55,34 @@ export function eventsOfTypeFrom(
   return forward(ofType(db, type), fromSeq - 1);
 }
 
-/** The journal's events after `afterSeq` up to `untilSeq`, in seq order, a thousand at a time. */
+/**
+ * The journal's events after `afterSeq` up to `untilSeq`, in seq order, a thousand at a time;
+ * with `wanted`, only those of the types it accepts (the others are not parsed).
+ */
 export function journalEvents(
   db: Kysely<Database>,
   afterSeq: number,
   untilSeq: number,
+  wanted?: (type: string) => boolean,
 ): AsyncGenerator<AuditEvent> {
   return forward(
-    db.selectFrom('events').select(['seq', 'body']).where('seq', '<=', untilSeq),
+    db.selectFrom('events').select(['seq', 'type', 'body']).where('seq', '<=', untilSeq),
     afterSeq,
+    wanted,
   );
 }
 
 /** The events `rows` selects after seq `after`, in seq order. */
 async function* forward(
-  rows: SelectQueryBuilder<Database, 'events', { seq: number; body: string }>,
+  rows: SelectQueryBuilder<Database, 'events', { seq: number; type?: string; body: string }>,
   after: number,
+  wanted?: (type: string) => boolean,
 ): AsyncGenerator<AuditEvent> {
   for (;;) {
     const page = await rows.where('seq', '>', after).orderBy('seq').limit(ROWS_PER_READ).execute();
-    for (const row of page) yield eventFromBody(row.body);
+    for (const row of page) {
+      if (wanted === undefined || wanted(row.type as string)) yield eventFromBody(row.body);
+    }
     if (page.length < ROWS_PER_READ) return;
     after = Number((page.at(-1) as { seq: number }).seq);
   }

@@ -14,4 +14,4 @@ export {
 } from './sink-admin.js';
 export type { DeliveryOutcome, Entry, ExportRecord, Sink } from './sink.js';
 /** A sink's filter as a predicate; alert rules match types, connections, groups and outcomes alike. */
-export { compileSinkFilter } from './sink-filter.js';
+export { compileSinkFilter, compileTypeFilter } from './sink-filter.js';

@@ -1,12 +1,17 @@
 // Whether a command matches a rule's conditions (guardrails, recording exclusions, alert rules).
 import type { CommandMatch, RecordingExclusion } from '../config/index.js';
 import type { CommandProfile } from './sql-classifier.js';
+import { keywordsOfKinds } from './sql-statement-kinds.js';
+
+/** Per match, the keywords its statement kinds need (keywordsOfKinds), worked out once. */
+const statementKeywords = new WeakMap<CommandMatch, RegExp | null>();
 
 /**
  * Every condition given (a non-empty list) must hold; a list holds when any of its entries does.
  * A match with no condition at all matches nothing, so a rule left empty by mistake can never
  * block or hide every command. `profile` is called only when statements or tables are given and
- * the patterns (checked first) hold: a patterns-only rule never parses the command.
+ * the patterns (checked first) hold: a patterns-only rule never parses the command, nor does a
+ * rule on statement kinds whose keywords the command does not hold.
  */
 export function commandMatches(
   match: CommandMatch,
@@ -18,6 +23,11 @@ export function commandMatches(
   if (patterns.length > 0 && !patterns.some((pattern) => matchesPattern(pattern, command)))
     return false;
   if (statements.length === 0 && tables.length === 0) return true;
+  if (statements.length > 0) {
+    if (!statementKeywords.has(match)) statementKeywords.set(match, keywordsOfKinds(statements));
+    const keywords = statementKeywords.get(match);
+    if (keywords && !matchesPattern(keywords, command)) return false;
+  }
   const touched = profile();
   if (statements.length > 0 && !statements.some((kind) => touched.kinds.has(kind))) return false;
   return tables.length === 0 || tables.some((table) => matchingTables(touched, table).length > 0);

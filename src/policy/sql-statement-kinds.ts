@@ -158,3 +158,38 @@ export function statementKinds(
   }
   return WRAPPERS.has(name) ? [] : ['other'];
 }
+
+/**
+ * For kinds whose statements cannot be written without a keyword: that keyword. PostgreSQL reads
+ * a keyword only from a bare word (never a quoted or escaped one), so a command without the word
+ * has no statement of the kind, and need not be parsed to know it. Kinds missing here have no
+ * single such word (`select` is also VALUES and TABLE; `ddl` is many statements).
+ */
+const KIND_KEYWORDS: Partial<Record<StatementKind, string>> = {
+  insert: 'insert',
+  update: 'update',
+  'update-without-where': 'update',
+  delete: 'delete',
+  'delete-without-where': 'delete',
+  merge: 'merge',
+  copy: 'copy',
+  truncate: 'truncate',
+  grant: 'grant',
+  revoke: 'revoke',
+  call: 'call',
+  do: 'do',
+};
+
+/**
+ * A pattern a command must match to have a statement of any of `kinds`, or null when one of
+ * them has no keyword of its own (the command must then be parsed).
+ */
+export function keywordsOfKinds(kinds: readonly StatementKind[]): RegExp | null {
+  const words = new Set<string>();
+  for (const kind of kinds) {
+    const word = KIND_KEYWORDS[kind];
+    if (word === undefined) return null;
+    words.add(word);
+  }
+  return words.size === 0 ? null : new RegExp([...words].join('|'), 'i');
+}

@@ -155,7 +155,8 @@ class AlertEngine implements AlertRules {
         continue;
       }
       const until = Math.min(indexed, cursor + EVENTS_PER_STEP);
-      for await (const event of journalEvents(store.db, cursor, until)) {
+      const counted = (type: string) => evaluator.countsType(type);
+      for await (const event of journalEvents(store.db, cursor, until, counted)) {
         for (const trigger of evaluator.evaluate(event)) await this.#raise(trigger);
         if (this.#stopping.signal.aborted) {
           cursor = event.seq;
@@ -191,7 +192,9 @@ class AlertEngine implements AlertRules {
     if (latest !== undefined) {
       const since = new Date(Date.parse(latest.time) - windowMs).toISOString();
       const from = await seqAtTime(db, since);
-      for await (const event of journalEvents(db, from - 1, cursor)) {
+      const read = (type: string) =>
+        type === EventTypes.alertRaised || evaluator.countsType(type);
+      for await (const event of journalEvents(db, from - 1, cursor, read)) {
         if (event.type === EventTypes.alertRaised) evaluator.acknowledge(event);
         else if (event.time >= since) evaluator.evaluate(event);
       }

@@ -4,7 +4,7 @@
 import type { AuditEvent } from '../audit/index.js';
 import type { AlertRule, AlertThreshold, ConnectionConfig } from '../config/index.js';
 import { classifySql, type CommandProfile } from '../policy/index.js';
-import { compileAlertMatch, type EventMatcher } from './alert-match.js';
+import { compileAlertMatch, compileAlertTypes, type EventMatcher } from './alert-match.js';
 import { countedEvent, type CountedEvent } from './counted-event.js';
 import { ThresholdWindows, type WindowLimits } from './threshold-windows.js';
 
@@ -30,6 +30,7 @@ interface CompiledRule {
 export class AlertEvaluator {
   readonly #rules: CompiledRule[];
   readonly #byPolicyRule: Map<string, CompiledRule>;
+  readonly #countsType: ((type: string) => boolean)[];
 
   constructor(
     rules: readonly AlertRule[],
@@ -45,6 +46,12 @@ export class AlertEvaluator {
     this.#byPolicyRule = new Map(
       this.#rules.map((compiled) => [alertRuleId(compiled.rule), compiled]),
     );
+    this.#countsType = rules.map((rule) => compileAlertTypes(rule.match));
+  }
+
+  /** Whether any rule counts events of this type: others need not be read to be evaluated. */
+  countsType(type: string): boolean {
+    return this.#countsType.some((counts) => counts(type));
   }
 
   /** The longest threshold window: how far back a restart rebuilds the windows from. */

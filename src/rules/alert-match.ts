@@ -4,7 +4,7 @@
 import { EventTypes, RETENTION_EVENT_TYPE, type AuditEvent } from '../audit/index.js';
 import { CHECKPOINT_EVENT_TYPE } from '../collectors/index.js';
 import type { AlertMatch, ConnectionConfig } from '../config/index.js';
-import { compileSinkFilter } from '../export/index.js';
+import { compileSinkFilter, compileTypeFilter } from '../export/index.js';
 import { commandMatches, type CommandProfile } from '../policy/index.js';
 
 /**
@@ -24,10 +24,9 @@ export function compileAlertMatch(
   match: AlertMatch,
   connections: readonly ConnectionConfig[],
 ): EventMatcher {
-  const filtered = compileSinkFilter(match);
-  // `db.query.start` is the write-ahead twin of `db.query`: counted only when named, so that a
-  // statement is not counted twice by a rule on `db.*` or on every type.
-  const countsStarts = match.types.includes(EventTypes.dbQueryStart);
+  const countsType = compileAlertTypes(match);
+  // The types are matched above, by type alone.
+  const filtered = compileSinkFilter({ ...match, types: [] });
   const tags = new Set(match.tags);
   const tagged = new Set(
     connections
@@ -37,8 +36,7 @@ export function compileAlertMatch(
   const kinds = new Set<string>(match.kinds);
   const { command } = match;
   return (event, profile) => {
-    if (UNCOUNTED_TYPES.has(event.type)) return false;
-    if (event.type === EventTypes.dbQueryStart && !countsStarts) return false;
+    if (!countsType(event.type)) return false;
     if (!filtered(event)) return false;
     if (tags.size > 0 && (event.connection === null || !tagged.has(event.connection.name)))
       return false;
@@ -48,4 +46,19 @@ export function compileAlertMatch(
     const text = event.request?.command;
     return typeof text === 'string' && commandMatches(command, text, profile);
   };
+}
+
+/**
+ * Whether a rule counts events of a type at all, by the type alone: the engine reads no further
+ * into an event no rule counts.
+ */
+export function compileAlertTypes(match: AlertMatch): (type: string) => boolean {
+  const listed = compileTypeFilter(match.types);
+  // `db.query.start` is the write-ahead twin of `db.query`: counted only when named, so that a
+  // statement is not counted twice by a rule on `db.*` or on every type.
+  const countsStarts = match.types.includes(EventTypes.dbQueryStart);
+  return (type) =>
+    !UNCOUNTED_TYPES.has(type) &&
+    (type !== EventTypes.dbQueryStart || countsStarts) &&
+    listed(type);
 }

@@ -97,6 +97,77 @@ describe('commandMatches', () => {
     expect(calls()).toBe(0);
   });
 
+  it('does not classify a command without the keywords of the statement kinds asked for', () => {
+    const command = 'SELECT abalance FROM pgbench_accounts WHERE aid = 42';
+    const { profile, calls } = profiled(command);
+    expect(commandMatches(match({ statements: ['delete', 'update'] }), command, profile)).toBe(
+      false,
+    );
+    expect(calls()).toBe(0);
+    // `select` has no keyword of its own (VALUES and TABLE are selects too): it is parsed.
+    expect(commandMatches(match({ statements: ['delete', 'select'] }), command, profile)).toBe(
+      true,
+    );
+    expect(calls()).toBe(1);
+  });
+
+  it('finds a keyword in any case and any place, and leaves the answer to the parser', () => {
+    expect(
+      matches({ statements: ['delete-without-where'] }, 'with d as (dElEtE from t) select 1'),
+    ).toBe(true);
+    const mentioned = '-- delete later\nSELECT 1';
+    const { profile, calls } = profiled(mentioned);
+    expect(commandMatches(match({ statements: ['delete'] }), mentioned, profile)).toBe(false);
+    expect(calls()).toBe(1);
+  });
+
+  it('has the keyword of every kind it skips parsing for in each statement of that kind', () => {
+    // Statements of those kinds, some in the less obvious forms: each one the parser gives the
+    // kind must hold the kind's keyword, or the keyword check would let it past a rule.
+    const corpus = [
+      'INSERT INTO t VALUES (1) ON CONFLICT (id) DO UPDATE SET v = 2',
+      'WITH u AS (UPDATE t SET v = 1 RETURNING *) SELECT * FROM u',
+      'UPDATE t SET v = 1 WHERE CURRENT OF c',
+      'EXPLAIN ANALYZE DELETE FROM t',
+      'PREPARE p AS DELETE FROM t WHERE id = $1',
+      'CREATE RULE r AS ON INSERT TO t DO INSTEAD DELETE FROM u',
+      'MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE',
+      'COPY (SELECT 1) TO STDOUT',
+      'TRUNCATE a, b CASCADE',
+      'GRANT admin TO bob',
+      'GRANT SELECT ON t TO bob',
+      'REVOKE admin FROM bob',
+      'ALTER DEFAULT PRIVILEGES IN SCHEMA s GRANT SELECT ON TABLES TO bob',
+      'ALTER DEFAULT PRIVILEGES REVOKE ALL ON TABLES FROM bob',
+      'CALL refresh_totals()',
+      'DO $$ BEGIN PERFORM 1; END $$',
+    ];
+    const keywordKinds = [
+      'insert',
+      'update',
+      'update-without-where',
+      'delete',
+      'delete-without-where',
+      'merge',
+      'copy',
+      'truncate',
+      'grant',
+      'revoke',
+      'call',
+      'do',
+    ] as const;
+    const found = new Set<string>();
+    for (const command of corpus) {
+      for (const kind of keywordKinds) {
+        if (!classifySql(command).kinds.has(kind)) continue;
+        found.add(kind);
+        // Asked for through the keyword check, then the parser: the same answer as the parser.
+        expect(matches({ statements: [kind] }, command), `${kind}: ${command}`).toBe(true);
+      }
+    }
+    expect([...found].sort()).toEqual([...keywordKinds].sort());
+  });
+
   it('matches nothing when no condition is given', () => {
     expect(matches({}, 'DELETE FROM orders')).toBe(false);
   });
