@@ -192,8 +192,7 @@ class AlertEngine implements AlertRules {
     if (latest !== undefined) {
       const since = new Date(Date.parse(latest.time) - windowMs).toISOString();
       const from = await seqAtTime(db, since);
-      const read = (type: string) =>
-        type === EventTypes.alertRaised || evaluator.countsType(type);
+      const read = (type: string) => type === EventTypes.alertRaised || evaluator.countsType(type);
       for await (const event of journalEvents(db, from - 1, cursor, read)) {
         if (event.type === EventTypes.alertRaised) evaluator.acknowledge(event);
         else if (event.time >= since) evaluator.evaluate(event);
