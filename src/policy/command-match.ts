@@ -1,17 +1,17 @@
 // Whether a command matches a rule's conditions (guardrails, recording exclusions, alert rules).
 import type { CommandMatch, RecordingExclusion } from '../config/index.js';
 import type { CommandProfile } from './sql-classifier.js';
-import { keywordsOfKinds } from './sql-statement-kinds.js';
+import { wordsOfKinds } from './sql-statement-kinds.js';
 
-/** Per match, the keywords its statement kinds need (keywordsOfKinds), worked out once. */
-const statementKeywords = new WeakMap<CommandMatch, RegExp | null>();
+/** Per match, the words its statement kinds need (wordsOfKinds), worked out once. */
+const statementWords = new WeakMap<CommandMatch, RegExp | null>();
 
 /**
  * Every condition given (a non-empty list) must hold; a list holds when any of its entries does.
  * A match with no condition at all matches nothing, so a rule left empty by mistake can never
  * block or hide every command. `profile` is called only when statements or tables are given and
  * the patterns (checked first) hold: a patterns-only rule never parses the command, nor does a
- * rule on statement kinds whose keywords the command does not hold.
+ * rule on statement kinds whose words the command does not hold (sql-statement-kinds.ts).
  */
 export function commandMatches(
   match: CommandMatch,
@@ -24,9 +24,9 @@ export function commandMatches(
     return false;
   if (statements.length === 0 && tables.length === 0) return true;
   if (statements.length > 0) {
-    if (!statementKeywords.has(match)) statementKeywords.set(match, keywordsOfKinds(statements));
-    const keywords = statementKeywords.get(match);
-    if (keywords && !matchesPattern(keywords, command)) return false;
+    if (!statementWords.has(match)) statementWords.set(match, wordsOfKinds(statements));
+    const words = statementWords.get(match);
+    if (words && !matchesPattern(words, command)) return false;
   }
   const touched = profile();
   if (statements.length > 0 && !statements.some((kind) => touched.kinds.has(kind))) return false;

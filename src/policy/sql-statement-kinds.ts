@@ -159,37 +159,78 @@ export function statementKinds(
   return WRAPPERS.has(name) ? [] : ['other'];
 }
 
-/**
- * For kinds whose statements cannot be written without a keyword: that keyword. PostgreSQL reads
- * a keyword only from a bare word (never a quoted or escaped one), so a command without the word
- * has no statement of the kind, and need not be parsed to know it. Kinds missing here have no
- * single such word (`select` is also VALUES and TABLE; `ddl` is many statements).
- */
-const KIND_KEYWORDS: Partial<Record<StatementKind, string>> = {
-  insert: 'insert',
-  update: 'update',
-  'update-without-where': 'update',
-  delete: 'delete',
-  'delete-without-where': 'delete',
-  merge: 'merge',
-  copy: 'copy',
-  truncate: 'truncate',
-  grant: 'grant',
-  revoke: 'revoke',
-  call: 'call',
-  do: 'do',
+// Words every statement of a kind is written with, whatever its form: PostgreSQL reads a keyword
+// only from a bare word (never a quoted or escaped one), so a command holding none of a kind's
+// words has no statement of that kind, and need not be parsed to know it. Each node above comes
+// from grammar rules that all begin with, or hold, one of its kinds' words: CREATE for the CREATE
+// nodes but SELECT … INTO (a SelectStmt with an intoClause) and IMPORT FOREIGN SCHEMA … INTO;
+// ALTER for the ALTER nodes but REASSIGN OWNED; DROP for the DROP nodes; COMMENT ON; SECURITY
+// LABEL; a role is only ever created, altered or dropped. test/policy/command-match.test.ts parses a statement
+// for every node here and checks it holds its kinds' words.
+const CREATE_WORDS = ['create', 'into'];
+const ALTER_WORDS = ['alter', 'reassign'];
+const DROP_WORDS = ['drop'];
+
+/** Per kind, the words its statements cannot be written without; missing: no such words. */
+const KIND_WORDS: Partial<Record<StatementKind, readonly string[]>> = {
+  // VALUES and TABLE t are selects too.
+  select: ['select', 'values', 'table'],
+  insert: ['insert'],
+  update: ['update'],
+  'update-without-where': ['update'],
+  delete: ['delete'],
+  'delete-without-where': ['delete'],
+  merge: ['merge'],
+  copy: ['copy'],
+  truncate: ['truncate'],
+  create: CREATE_WORDS,
+  alter: ALTER_WORDS,
+  drop: DROP_WORDS,
+  ddl: [...CREATE_WORDS, ...ALTER_WORDS, ...DROP_WORDS, 'comment', 'label'],
+  grant: ['grant'],
+  revoke: ['revoke'],
+  role: ['create', 'alter', 'drop'],
+  // BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT, RELEASE, PREPARE TRANSACTION.
+  transaction: [
+    'begin',
+    'start',
+    'commit',
+    'end',
+    'rollback',
+    'abort',
+    'savepoint',
+    'release',
+    'prepare',
+  ],
+  // SET and RESET.
+  set: ['set'],
+  call: ['call'],
+  do: ['do'],
 };
 
 /**
- * A pattern a command must match to have a statement of any of `kinds`, or null when one of
- * them has no keyword of its own (the command must then be parsed).
+ * A pattern a command must match to hold a statement of any of `kinds`, or null when one of them
+ * has no words of its own (`unparsed`, `other`): the command must then be parsed.
  */
-export function keywordsOfKinds(kinds: readonly StatementKind[]): RegExp | null {
+export function wordsOfKinds(kinds: readonly StatementKind[]): RegExp | null {
   const words = new Set<string>();
   for (const kind of kinds) {
-    const word = KIND_KEYWORDS[kind];
-    if (word === undefined) return null;
-    words.add(word);
+    const ofKind = KIND_WORDS[kind];
+    if (ofKind === undefined) return null;
+    for (const word of ofKind) words.add(word);
   }
   return words.size === 0 ? null : new RegExp([...words].join('|'), 'i');
+}
+
+/** The statement nodes given kinds here, by name: the test checks each against its words. */
+export function classifiedStatementNodes(): string[] {
+  return [
+    ...Object.keys(FIXED_KINDS),
+    'SelectStmt',
+    'UpdateStmt',
+    'DeleteStmt',
+    'GrantStmt',
+    'GrantRoleStmt',
+    'AlterDefaultPrivilegesStmt',
+  ];
 }
