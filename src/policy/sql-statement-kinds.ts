@@ -165,8 +165,8 @@ export function statementKinds(
 // from grammar rules that all begin with, or hold, one of its kinds' words: CREATE for the CREATE
 // nodes but SELECT … INTO (a SelectStmt with an intoClause) and IMPORT FOREIGN SCHEMA … INTO;
 // ALTER for the ALTER nodes but REASSIGN OWNED; DROP for the DROP nodes; COMMENT ON; SECURITY
-// LABEL; a role is only ever created, altered or dropped. test/policy/command-match.test.ts parses a statement
-// for every node here and checks it holds its kinds' words.
+// LABEL; a role is only ever created, altered or dropped. test/policy/command-match.test.ts
+// parses a statement for every node here and checks it holds its kinds' words.
 const CREATE_WORDS = ['create', 'into'];
 const ALTER_WORDS = ['alter', 'reassign'];
 const DROP_WORDS = ['drop'];

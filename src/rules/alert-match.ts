@@ -25,7 +25,7 @@ export function compileAlertMatch(
   connections: readonly ConnectionConfig[],
 ): EventMatcher {
   const countsType = compileAlertTypes(match);
-  // The types are matched above, by type alone.
+  // Types are matched by countsType; the sink filter checks the rest.
   const filtered = compileSinkFilter({ ...match, types: [] });
   const tags = new Set(match.tags);
   const tagged = new Set(
