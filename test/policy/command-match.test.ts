@@ -12,6 +12,7 @@ import { classifiedStatementNodes } from '../../src/policy/sql-statement-kinds.j
 
 beforeAll(() => loadSqlClassifier());
 
+/** A statement for each parse node the classifier gives a kind, some in less obvious forms. */
 const statementCorpus = [
   // select / DML
   'SELECT 1',
