@@ -6,6 +6,9 @@ import type { AuditEvent } from './event.js';
 // removing or inserting an event breaks every link after it unless all of them are recomputed.
 // The canonical JSON is the `canonicalize` package's (canonical-json.ts writes the same, faster).
 
+/** How every sealed event's stored line begins: its hash comes first (see sealEvent). */
+export const SEALED_LINE_PREFIX = '{"hash":"';
+
 /** The prevHash of the first event in a journal. */
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -34,7 +37,7 @@ export function sealEvent(event: UnhashedEvent): SealedEvent {
   return {
     event: Object.assign(event, { hash: eventHash }),
     // canonical is `{"actor":…}`: an object with at least the journal's own fields.
-    body: `{"hash":"${eventHash}",${canonical.slice(1)}`,
+    body: `${SEALED_LINE_PREFIX}${eventHash}",${canonical.slice(1)}`,
   };
 }
 

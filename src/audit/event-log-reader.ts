@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import { SEALED_LINE_PREFIX } from './chain.js';
 import {
   chainLinkOf,
   listSegments,
@@ -31,18 +32,17 @@ const READ_CHUNK_BYTES = 1024 * 1024;
 /** What a writer may say of an event it sealed: at least its place in the chain. */
 export type AnnouncedEvent = ChainLink;
 
+const QUOTE = 0x22;
+
 /** Whether a line is the event: it starts with its hash, as the journal writes lines (chain.ts). */
 function isLineOf(text: string, event: AnnouncedEvent): boolean {
   return (
-    text.startsWith(HASH_PREFIX) &&
-    text.startsWith(event.hash, HASH_PREFIX.length) &&
-    text.charCodeAt(HASH_PREFIX.length + event.hash.length) === QUOTE &&
+    text.startsWith(SEALED_LINE_PREFIX) &&
+    text.startsWith(event.hash, SEALED_LINE_PREFIX.length) &&
+    text.charCodeAt(SEALED_LINE_PREFIX.length + event.hash.length) === QUOTE &&
     text.endsWith('}')
   );
 }
-
-const HASH_PREFIX = '{"hash":"';
-const QUOTE = 0x22;
 
 export class EventLogReader {
   readonly #directory: string;

@@ -4,7 +4,7 @@
 import type { AuditEvent } from '../audit/index.js';
 import type { AlertRule, AlertThreshold, ConnectionConfig } from '../config/index.js';
 import { classifySql, type CommandProfile } from '../policy/index.js';
-import { compileAlertMatch, compileAlertTypes, type EventMatcher } from './alert-match.js';
+import { compileAlertMatch, type AlertMatcher } from './alert-match.js';
 import { countedEvent, type CountedEvent } from './counted-event.js';
 import { ThresholdWindows, type WindowLimits } from './threshold-windows.js';
 
@@ -21,7 +21,7 @@ export const UNKNOWN_KEY = '(unknown)';
 
 interface CompiledRule {
   rule: AlertRule;
-  matches: EventMatcher;
+  matcher: AlertMatcher;
   windows: ThresholdWindows | null;
   /** Per key, the last seq an alert already raised covers: events up to it count no more. */
   raisedThrough: Map<string, number>;
@@ -30,7 +30,6 @@ interface CompiledRule {
 export class AlertEvaluator {
   readonly #rules: CompiledRule[];
   readonly #byPolicyRule: Map<string, CompiledRule>;
-  readonly #countsType: ((type: string) => boolean)[];
 
   constructor(
     rules: readonly AlertRule[],
@@ -39,19 +38,18 @@ export class AlertEvaluator {
   ) {
     this.#rules = rules.map((rule) => ({
       rule,
-      matches: compileAlertMatch(rule.match, connections),
+      matcher: compileAlertMatch(rule.match, connections),
       windows: rule.threshold ? new ThresholdWindows(rule.threshold, limits) : null,
       raisedThrough: new Map(),
     }));
     this.#byPolicyRule = new Map(
       this.#rules.map((compiled) => [alertRuleId(compiled.rule), compiled]),
     );
-    this.#countsType = rules.map((rule) => compileAlertTypes(rule.match));
   }
 
   /** Whether any rule counts events of this type: others need not be read to be evaluated. */
   countsType(type: string): boolean {
-    return this.#countsType.some((counts) => counts(type));
+    return this.#rules.some(({ matcher }) => matcher.countsType(type));
   }
 
   /** The longest threshold window: how far back a restart rebuilds the windows from. */
@@ -70,7 +68,7 @@ export class AlertEvaluator {
     const profileOnce = () => (profile ??= classifySql(event.request?.command ?? ''));
     const triggers: AlertTrigger[] = [];
     for (const compiled of this.#rules) {
-      if (!compiled.matches(event, profileOnce)) continue;
+      if (!compiled.matcher.matches(event, profileOnce)) continue;
       const { rule, windows, raisedThrough } = compiled;
       const key = rule.threshold ? thresholdKey(rule.threshold, event) : null;
       if (event.seq <= (raisedThrough.get(key ?? '') ?? 0)) continue;

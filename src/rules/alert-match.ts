@@ -20,10 +20,19 @@ const UNCOUNTED_TYPES: ReadonlySet<string> = new Set([
 /** `profile` classifies the event's command, once, when a condition asks for it. */
 export type EventMatcher = (event: AuditEvent, profile: () => CommandProfile) => boolean;
 
+export interface AlertMatcher {
+  /**
+   * Whether the rule counts events of a type at all, by the type alone: the engine reads no
+   * further into an event no rule counts.
+   */
+  countsType(type: string): boolean;
+  matches: EventMatcher;
+}
+
 export function compileAlertMatch(
   match: AlertMatch,
   connections: readonly ConnectionConfig[],
-): EventMatcher {
+): AlertMatcher {
   const countsType = compileAlertTypes(match);
   // Types are matched by countsType; the sink filter checks the rest.
   const filtered = compileSinkFilter({ ...match, types: [] });
@@ -35,7 +44,7 @@ export function compileAlertMatch(
   );
   const kinds = new Set<string>(match.kinds);
   const { command } = match;
-  return (event, profile) => {
+  const matches: EventMatcher = (event, profile) => {
     if (!countsType(event.type)) return false;
     if (!filtered(event)) return false;
     if (tags.size > 0 && (event.connection === null || !tagged.has(event.connection.name)))
@@ -46,13 +55,10 @@ export function compileAlertMatch(
     const text = event.request?.command;
     return typeof text === 'string' && commandMatches(command, text, profile);
   };
+  return { countsType, matches };
 }
 
-/**
- * Whether a rule counts events of a type at all, by the type alone: the engine reads no further
- * into an event no rule counts.
- */
-export function compileAlertTypes(match: AlertMatch): (type: string) => boolean {
+function compileAlertTypes(match: AlertMatch): (type: string) => boolean {
   const listed = compileTypeFilter(match.types);
   // `db.query.start` is the write-ahead twin of `db.query`: counted only when named, so that a
   // statement is not counted twice by a rule on `db.*` or on every type.
