@@ -57,13 +57,13 @@ export function eventsOfTypeFrom(
 
 /**
  * The journal's events after `afterSeq` up to `untilSeq`, in seq order, a thousand at a time;
- * with `wanted`, only those of the types it accepts (the others are not parsed).
+ * with `wanted`, only those it accepts by their type and stored JSON (the others are not parsed).
  */
 export function journalEvents(
   db: Kysely<Database>,
   afterSeq: number,
   untilSeq: number,
-  wanted?: (type: string) => boolean,
+  wanted?: (type: string, body: string) => boolean,
 ): AsyncGenerator<AuditEvent> {
   return forward(
     db.selectFrom('events').select(['seq', 'type', 'body']).where('seq', '<=', untilSeq),
@@ -76,12 +76,14 @@ export function journalEvents(
 async function* forward(
   rows: SelectQueryBuilder<Database, 'events', { seq: number; type?: string; body: string }>,
   after: number,
-  wanted?: (type: string) => boolean,
+  wanted?: (type: string, body: string) => boolean,
 ): AsyncGenerator<AuditEvent> {
   for (;;) {
     const page = await rows.where('seq', '>', after).orderBy('seq').limit(ROWS_PER_READ).execute();
     for (const row of page) {
-      if (wanted === undefined || wanted(row.type as string)) yield eventFromBody(row.body);
+      if (wanted === undefined || wanted(row.type as string, row.body)) {
+        yield eventFromBody(row.body);
+      }
     }
     if (page.length < ROWS_PER_READ) return;
     after = Number((page.at(-1) as { seq: number }).seq);

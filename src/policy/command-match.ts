@@ -23,14 +23,26 @@ export function commandMatches(
   if (patterns.length > 0 && !patterns.some((pattern) => matchesPattern(pattern, command)))
     return false;
   if (statements.length === 0 && tables.length === 0) return true;
-  if (statements.length > 0) {
-    if (!statementWords.has(match)) statementWords.set(match, wordsOfKinds(statements));
-    const words = statementWords.get(match);
-    if (words && !matchesPattern(words, command)) return false;
-  }
+  if (!mayHoldStatements(match, command)) return false;
   const touched = profile();
   if (statements.length > 0 && !statements.some((kind) => touched.kinds.has(kind))) return false;
   return tables.length === 0 || tables.some((table) => matchingTables(touched, table).length > 0);
+}
+
+/**
+ * False when `text` lacks every word of the match's statement kinds (sql-statement-kinds.ts), so
+ * that no command within it can match; true otherwise, and for a match without statement kinds.
+ * The words are found anywhere, not as whole words: `text` may be more than the command, such as
+ * an event's JSON holding it (where an escaped tab before a word reads `\tdelete`).
+ */
+export function mayHoldStatements(match: CommandMatch, text: string): boolean {
+  if (match.statements.length === 0) return true;
+  let words = statementWords.get(match);
+  if (words === undefined) {
+    words = wordsOfKinds(match.statements);
+    statementWords.set(match, words);
+  }
+  return words === null || matchesPattern(words, text);
 }
 
 /** Whether a recording exclusion applies to the connection (no `connections`: to all). */

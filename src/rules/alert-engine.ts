@@ -155,7 +155,7 @@ class AlertEngine implements AlertRules {
         continue;
       }
       const until = Math.min(indexed, cursor + EVENTS_PER_STEP);
-      const counted = (type: string) => evaluator.countsType(type);
+      const counted = (type: string, body: string) => evaluator.mayCount(type, body);
       for await (const event of journalEvents(store.db, cursor, until, counted)) {
         for (const trigger of evaluator.evaluate(event)) await this.#raise(trigger);
         if (this.#stopping.signal.aborted) {
@@ -192,7 +192,8 @@ class AlertEngine implements AlertRules {
     if (latest !== undefined) {
       const since = new Date(Date.parse(latest.time) - windowMs).toISOString();
       const from = await seqAtTime(db, since);
-      const read = (type: string) => type === EventTypes.alertRaised || evaluator.countsType(type);
+      const read = (type: string, body: string) =>
+        type === EventTypes.alertRaised || evaluator.mayCount(type, body);
       for await (const event of journalEvents(db, from - 1, cursor, read)) {
         if (event.type === EventTypes.alertRaised) evaluator.acknowledge(event);
         else if (event.time >= since) evaluator.evaluate(event);

@@ -47,9 +47,12 @@ export class AlertEvaluator {
     );
   }
 
-  /** Whether any rule counts events of this type: others need not be read to be evaluated. */
-  countsType(type: string): boolean {
-    return this.#rules.some(({ matcher }) => matcher.countsType(type));
+  /**
+   * Whether any rule may count an event, by its type and stored JSON (AlertMatcher.mayCount):
+   * others need not be parsed to be evaluated.
+   */
+  mayCount(type: string, body: string): boolean {
+    return this.#rules.some(({ matcher }) => matcher.mayCount(type, body));
   }
 
   /** The longest threshold window: how far back a restart rebuilds the windows from. */

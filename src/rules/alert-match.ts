@@ -5,7 +5,7 @@ import { EventTypes, RETENTION_EVENT_TYPE, type AuditEvent } from '../audit/inde
 import { CHECKPOINT_EVENT_TYPE } from '../collectors/index.js';
 import type { AlertMatch, ConnectionConfig } from '../config/index.js';
 import { compileSinkFilter, compileTypeFilter } from '../export/index.js';
-import { commandMatches, type CommandProfile } from '../policy/index.js';
+import { commandMatches, mayHoldStatements, type CommandProfile } from '../policy/index.js';
 
 /**
  * Never counted: the rules' own alerts (an alert about alerts would feed itself) and the journal's
@@ -22,10 +22,11 @@ export type EventMatcher = (event: AuditEvent, profile: () => CommandProfile) =>
 
 export interface AlertMatcher {
   /**
-   * Whether the rule counts events of a type at all, by the type alone: the engine reads no
-   * further into an event no rule counts.
+   * Whether the rule may count an event, by its type and its stored JSON alone: false for a type
+   * it does not count, or when its statement kinds' words are nowhere in the JSON. The engine
+   * does not parse an event no rule may count.
    */
-  countsType(type: string): boolean;
+  mayCount(type: string, body: string): boolean;
   matches: EventMatcher;
 }
 
@@ -55,7 +56,9 @@ export function compileAlertMatch(
     const text = event.request?.command;
     return typeof text === 'string' && commandMatches(command, text, profile);
   };
-  return { countsType, matches };
+  const mayCount = (type: string, body: string) =>
+    countsType(type) && (command === null || mayHoldStatements(command, body));
+  return { mayCount, matches };
 }
 
 function compileAlertTypes(match: AlertMatch): (type: string) => boolean {

@@ -35,8 +35,10 @@ describe('journalEvents', () => {
   it('gives only the events of the types `wanted` accepts, in seq order', async () => {
     const asked: string[] = [];
     const results = await collect(
-      journalEvents(temp.store.db, 0, 1500, (type) => {
+      journalEvents(temp.store.db, 0, 1500, (type, body) => {
         asked.push(type);
+        // The stored JSON of the event asked about.
+        expect((JSON.parse(body) as AuditEvent).seq).toBe(asked.length);
         return type === 'db.query';
       }),
     );

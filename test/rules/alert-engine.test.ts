@@ -78,6 +78,26 @@ describe('a threshold by actor', () => {
     expect(made.every((event) => event.type === 'db.query')).toBe(true);
   });
 
+  it('counts a DELETE however it is written, and no statement that only mentions the word', async () => {
+    await world.start(deleteBurst);
+    // The rules read the stored JSON for the kind's word before parsing: a tab before the
+    // keyword is stored as `\t`, right against it.
+    const written = [
+      'delete from orders where id = 1',
+      '\tDELETE FROM orders WHERE id = 2',
+      'SELECT 1;\n\tDeLeTe FROM orders WHERE id = 3',
+      'WITH gone AS (DELETE FROM orders WHERE id = 4 RETURNING id) SELECT count(*) FROM gone',
+    ];
+    for (const command of written) await world.append(...statement(command));
+    await world.append(...statement('SELECT deleted_at FROM orders'));
+    await world.append(...statement('UPDATE orders SET note = $$delete me$$'));
+    expect(await world.alerts()).toEqual([]);
+    await world.append(...statement('/* cleanup */ Delete From orders Where id = 5'));
+    const [alert, ...more] = await world.alerts();
+    expect(more).toEqual([]);
+    expect(alert!.policy).toMatchObject({ count: 5 });
+  });
+
   it('clears the window when it raises: ten quick DELETEs raise twice', async () => {
     await world.start(deleteBurst);
     await deletes(10);

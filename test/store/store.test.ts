@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { Migrator, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -47,6 +48,18 @@ describe('openStore', () => {
     expect(await pragma(normal, 'busy_timeout', 'timeout')).toBe(5000);
     const full = await open(`sqlite:${join(dir, 'full.db')}`, 'full');
     expect(await pragma(full, 'synchronous')).toBe(2);
+  });
+
+  it('creates a store with 16 KiB pages, and keeps the page size of one that exists', async () => {
+    const dir = tempDir();
+    const created = await open(`sqlite:${join(dir, 'new.db')}`);
+    expect(await pragma(created, 'page_size')).toBe(16384);
+    const path = join(dir, 'older.db');
+    const older = new BetterSqlite3(path);
+    older.pragma('page_size = 4096');
+    older.exec('CREATE TABLE kept (x)');
+    older.close();
+    expect(await pragma(await open(`sqlite:${path}`), 'page_size')).toBe(4096);
   });
 
   it('runs the migrations at open, once', async () => {
