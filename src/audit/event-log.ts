@@ -27,9 +27,9 @@ import {
 // by the main thread itself: a commit costs one write system call, with no thread to wake and
 // wait for, and no pages of a database to rewrite. (Sealing and writing on a thread of their own,
 // the main thread handing each group commit over, was tried: under pgbench the hand-over and the
-// answer cost the main thread as much as the work they moved, and TPS fell by a fifth.) An event is committed once its write returned
-// (`synchronous: normal`, which survives a crash of the process) or once the file is synced as
-// well (`full`, which survives a power loss). The indexer thread (journal-indexer.ts) then copies
+// answer cost the main thread as much as the work they moved, and TPS fell by a fifth.) An event
+// is committed once its write returned (`synchronous: normal`, which survives a crash of the
+// process) or once the file is synced as well (`full`, which survives a power loss). The indexer thread (journal-indexer.ts) then copies
 // committed events into the store's events table in large transactions, where readers find them,
 // and deletes the segments it has copied.
 //
