@@ -29,9 +29,9 @@ import {
 // the main thread handing each group commit over, was tried: under pgbench the hand-over and the
 // answer cost the main thread as much as the work they moved, and TPS fell by a fifth.) An event
 // is committed once its write returned (`synchronous: normal`, which survives a crash of the
-// process) or once the file is synced as well (`full`, which survives a power loss). The indexer thread (journal-indexer.ts) then copies
-// committed events into the store's events table in large transactions, where readers find them,
-// and deletes the segments it has copied.
+// process) or once the file is synced as well (`full`, which survives a power loss). The indexer
+// thread (journal-indexer.ts) then copies committed events into the store's events table in large
+// transactions, where readers find them, and deletes the segments it has copied.
 //
 // The log tells its indexer how far it may read through memory both threads share, so that
 // neither a commit nor an idle indexer costs a message: the seq of the last committed event, and
