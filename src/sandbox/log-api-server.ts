@@ -389,7 +389,6 @@ export class SeededRandom {
     return this.chars('0123456789abcdef', length);
   }
 
-  /** A version 4 UUID. */
   /**
    * A version 4 UUID. With `unique` (an entry's index), its last group is that number: two
    * indexes can seed the same 32-bit state, and a backlog of millions would repeat an id.

@@ -40,14 +40,14 @@ export function openSqliteDatabase(path: string, options: SqliteOptions): Better
       cause: error,
     });
   }
-  // WAL lets other processes (`warden verify`, `warden sessions`) read while the gateway writes,
-  // and turns a commit into one sequential write. `normal` syncs at checkpoints only: committed
-  // events survive a crash of the process; `full` syncs every commit and also survives a power
-  // loss.
   // A page size applies when the database is created, before WAL mode is set (a no-op on an
   // existing one). Journal rows are about a kilobyte; with 16 KiB pages the indexer's inserts cost
   // a fifth less than with SQLite's default 4 KiB (fewer page splits and WAL frames per row).
   database.pragma(`page_size = ${PAGE_BYTES}`);
+  // WAL lets other processes (`warden verify`, `warden sessions`) read while the gateway writes,
+  // and turns a commit into one sequential write. `normal` syncs at checkpoints only: committed
+  // events survive a crash of the process; `full` syncs every commit and also survives a power
+  // loss.
   const journalMode: unknown = database.pragma('journal_mode = WAL', { simple: true });
   if (journalMode !== 'wal') {
     database.close();
