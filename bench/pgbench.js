@@ -1,14 +1,16 @@
 // pgbench select-only (-S, 8 clients, simple and prepared protocol) straight to PostgreSQL, through
 // PgBouncer in session mode, through a bare Node.js relay (node-relay.js: the ceiling of a proxy on
-// Node.js here) and through Warden with recording on, plain and behind guardrails and masking — in
-// one run, alternating the order each round so drift on the machine does not favour one of them.
-// Prints TPS and ratios.
+// Node.js here) and through Warden with recording on, plain and behind guardrails and masking, and
+// with every statement left out of the record (what proxying alone costs Warden) — in one run,
+// alternating the order each round so drift on the machine does not favour one of them. Prints
+// TPS, ratios, each proxy's CPU time per transaction, and how late Warden's event loop ran.
 //
 //   npm run build && node bench/pgbench.js          (BENCH_SECONDS=10 BENCH_ROUNDS=3 by default;
 //                                                   BENCH_SYNCHRONOUS=full for the journal's full)
 //
 // Needs pgbench and pgbouncer (Debian: apt-get install postgresql-contrib pgbouncer).
 import { execFile, execFileSync, fork, spawn } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,7 +81,7 @@ logfile = ${join(dir, 'pgbouncer.log')}
       });
       await c.connect();
       await c.end();
-      return { port, stop: () => child.kill('SIGTERM') };
+      return { port, pid: child.pid, stop: () => child.kill('SIGTERM') };
     } catch {
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -118,19 +120,26 @@ async function pgbench(target, mode) {
 }
 
 /**
- * CPU time (µs) of the calling thread: the main thread, where Warden proxies every session. The
- * rest of the process's CPU time is the journal's indexer thread (and Node's helper threads).
- * Linux only (/proc); reports 0 elsewhere. Resolution is one clock tick (10 ms).
+ * CPU time (µs) used so far by a process (`/proc/PID/stat`) or by the calling thread
+ * (`/proc/thread-self/stat`: the main thread, where Warden proxies every session; the rest of
+ * Warden's CPU time is the journal's indexer thread and Node's helper threads). Linux only;
+ * NaN elsewhere. Resolution is one clock tick (10 ms).
  */
-function mainThreadCpuMicros() {
+function cpuMicros(statFile) {
   try {
-    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const stat = readFileSync(statFile, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime and stime are fields 14 and 15 of stat(5); fields[0] here is field 3.
     return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
   } catch {
-    return 0;
+    return NaN;
   }
+}
+
+/** This process's CPU time (µs): Warden's, as the gateway runs here. */
+function wardenCpuMicros() {
+  const { user, system } = process.cpuUsage();
+  return user + system;
 }
 
 /** The OpenID provider in a child process (see oidc-provider-process.js): its issuer and a token. */
@@ -166,7 +175,9 @@ function startNodeRelay(target) {
   ]);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('message', (port) => resolve({ port, stop: () => child.disconnect() }));
+    child.once('message', (port) =>
+      resolve({ port, pid: child.pid, stop: () => child.disconnect() }),
+    );
   });
 }
 
@@ -235,6 +246,13 @@ connections:
         match: { statements: [copy] }
         action: review
         review: { approverGroups: [{ group: dba }] }
+  # The same again with every statement left out of the record: Warden's cost of proxying alone.
+  - name: bench-unrecorded
+    type: postgres
+    target: { host: ${postgres.host}, port: ${postgres.port}, database: bench, user: ${benchUser.name}, password: "${benchUser.password}" }
+    allow: [{ group: agents-db }]
+recording:
+  exclude: [{ patterns: ['.'], connections: [bench-unrecorded] }]
 alerts:
   - name: delete-burst
     match: { types: [db.query], statements: [delete] }
@@ -247,6 +265,22 @@ const bouncer = await startPgBouncer(postgres, dir);
 const relay = await startNodeRelay(postgres);
 const token = oidc.token;
 
+const processCpu = (pid) => () => ({ total: cpuMicros(`/proc/${pid}/stat`), main: NaN });
+// The indexer may still be copying a run's events into the store when pgbench ends: the run's CPU
+// is read once it has caught up, so that it is charged to Warden and not to the next target.
+const gatewayCpu = async () => {
+  await gateway.journal.indexed();
+  return { total: wardenCpuMicros(), main: cpuMicros('/proc/thread-self/stat') };
+};
+const wardenTarget = (name, database) => ({
+  name,
+  port: gateway.postgres.address.port,
+  user: 'bench-agent',
+  database,
+  password: () => token,
+  cpu: gatewayCpu,
+  inProcess: true,
+});
 const allTargets = [
   {
     name: 'direct',
@@ -254,6 +288,7 @@ const allTargets = [
     user: benchUser.name,
     database: 'bench',
     password: () => benchUser.password,
+    cpu: null,
   },
   {
     name: 'pgbouncer',
@@ -261,6 +296,7 @@ const allTargets = [
     user: benchUser.name,
     database: 'bench',
     password: () => benchUser.password,
+    cpu: processCpu(bouncer.pid),
   },
   {
     name: 'node-relay',
@@ -268,29 +304,17 @@ const allTargets = [
     user: benchUser.name,
     database: 'bench',
     password: () => benchUser.password,
+    cpu: processCpu(relay.pid),
   },
-  {
-    name: 'warden',
-    port: gateway.postgres.address.port,
-    user: 'bench-agent',
-    database: 'bench',
-    password: () => token,
-  },
-  {
-    name: 'warden-policy',
-    port: gateway.postgres.address.port,
-    user: 'bench-agent',
-    database: 'bench-guarded',
-    password: () => token,
-  },
+  wardenTarget('warden', 'bench'),
+  wardenTarget('warden-policy', 'bench-guarded'),
+  wardenTarget('warden-unrecorded', 'bench-unrecorded'),
 ];
 // BENCH_TARGETS=warden runs one path alone, e.g. under --cpu-prof.
 const chosen = process.env.BENCH_TARGETS?.split(',');
 const targets = chosen ? allTargets.filter((t) => chosen.includes(t.name)) : allTargets;
+/** By `${mode} ${target}`: each run's TPS, and its CPU time per transaction (µs). */
 const results = {};
-let wardenCpuMicros = 0;
-let wardenMainCpuMicros = 0;
-let wardenTransactions = 0;
 try {
   console.log(
     `pgbench -S, ${clients} clients, ${seconds} s per run, ${rounds} rounds (alternating order)`,
@@ -301,34 +325,72 @@ try {
       .concat(targets.slice(0, round % targets.length));
     for (const mode of ['simple', 'prepared']) {
       for (const target of order) {
-        const cpuBefore = process.cpuUsage();
-        const mainCpuBefore = mainThreadCpuMicros();
+        const before = await target.cpu?.();
+        // How late the main thread's event loop ran: a session waits as long for its next read.
+        const loopDelay = target.inProcess ? monitorEventLoopDelay({ resolution: 1 }) : null;
+        loopDelay?.enable();
         const tps = await pgbench(target, mode);
-        if (target.name === 'warden') {
-          const cpu = process.cpuUsage(cpuBefore);
-          wardenCpuMicros += cpu.user + cpu.system;
-          wardenMainCpuMicros += mainThreadCpuMicros() - mainCpuBefore;
-          wardenTransactions += tps * seconds;
+        loopDelay?.disable();
+        const after = await target.cpu?.();
+        const perTransaction = (field) =>
+          after ? (after[field] - before[field]) / (tps * seconds) : NaN;
+        const run = (results[`${mode} ${target.name}`] ??= {
+          tps: [],
+          cpu: [],
+          mainCpu: [],
+          loopDelayP99: [],
+          loopDelayMax: [],
+        });
+        run.tps.push(tps);
+        run.cpu.push(perTransaction('total'));
+        run.mainCpu.push(perTransaction('main'));
+        const cpu = after ? `  ${perTransaction('total').toFixed(1)} µs CPU/txn` : '';
+        let delay = '';
+        if (loopDelay) {
+          run.loopDelayP99.push(loopDelay.percentile(99) / 1e6);
+          run.loopDelayMax.push(loopDelay.max / 1e6);
+          delay = `  loop delay p99 ${run.loopDelayP99.at(-1).toFixed(1)} ms, max ${run.loopDelayMax.at(-1).toFixed(1)} ms`;
         }
-        (results[`${mode} ${target.name}`] ??= []).push(tps);
         console.log(
-          `  round ${round + 1} ${mode.padEnd(8)} ${target.name.padEnd(10)} ${tps.toFixed(0)} tps`,
+          `  round ${round + 1} ${mode.padEnd(8)} ${target.name.padEnd(17)} ${tps.toFixed(0)} tps${cpu}${delay}`,
         );
       }
     }
   }
-  console.log('\nmedian TPS');
+  const ran = (mode, name) => results[`${mode} ${name}`];
+  const tps = (mode, name) => median(ran(mode, name)?.tps ?? [NaN]);
+  console.log('\nmedians: TPS, and CPU µs per transaction (Warden: main thread in brackets)');
   for (const mode of ['simple', 'prepared']) {
-    if (targets.length < allTargets.length) break;
-    const [d, b, r, w, p] = ['direct', 'pgbouncer', 'node-relay', 'warden', 'warden-policy'].map(
-      (t) => median(results[`${mode} ${t}`]),
-    );
-    console.log(
-      `  ${mode.padEnd(8)} direct ${d.toFixed(0)}  pgbouncer ${b.toFixed(0)}  node-relay ${r.toFixed(0)}  warden ${w.toFixed(0)}  warden+policy ${p.toFixed(0)}\n` +
-        `           warden+policy/warden ${(p / w).toFixed(2)}  warden+policy/pgbouncer ${(p / b).toFixed(2)}\n` +
-        `           warden/pgbouncer ${(w / b).toFixed(2)}  node-relay/pgbouncer ${(r / b).toFixed(2)}  ` +
-        `warden/node-relay ${(w / r).toFixed(2)}  warden/direct ${(w / d).toFixed(2)}  pgbouncer/direct ${(b / d).toFixed(2)}`,
-    );
+    const cells = targets.map(({ name }) => {
+      const run = ran(mode, name);
+      const cpu = median(run.cpu);
+      const main = median(run.mainCpu);
+      const cpuText = Number.isNaN(cpu)
+        ? ''
+        : ` (${cpu.toFixed(1)} µs${Number.isNaN(main) ? '' : ` [${main.toFixed(1)}]`})`;
+      return `${name} ${tps(mode, name).toFixed(0)}${cpuText}`;
+    });
+    console.log(`  ${mode.padEnd(8)} ${cells.join('  ')}`);
+    const delays = targets
+      .filter((target) => target.inProcess)
+      .map(({ name }) => {
+        const run = ran(mode, name);
+        return `${name} p99 ${median(run.loopDelayP99).toFixed(1)} ms, max ${median(run.loopDelayMax).toFixed(1)} ms`;
+      });
+    if (delays.length > 0) console.log(`           event-loop delay: ${delays.join('  ')}`);
+    const ratio = (a, b) => (tps(mode, a) / tps(mode, b)).toFixed(2);
+    if (targets.length === allTargets.length) {
+      console.log(
+        `           warden/pgbouncer ${ratio('warden', 'pgbouncer')}  ` +
+          `warden-policy/pgbouncer ${ratio('warden-policy', 'pgbouncer')}  ` +
+          `warden-unrecorded/pgbouncer ${ratio('warden-unrecorded', 'pgbouncer')}  ` +
+          `node-relay/pgbouncer ${ratio('node-relay', 'pgbouncer')}  ` +
+          `pgbouncer/direct ${ratio('pgbouncer', 'direct')}\n` +
+          `           warden-policy/warden ${ratio('warden-policy', 'warden')}  ` +
+          `warden/warden-unrecorded ${ratio('warden', 'warden-unrecorded')}  ` +
+          `warden/node-relay ${ratio('warden', 'node-relay')}`,
+      );
+    }
   }
   const journalEvents = (
     await gateway.store.db
@@ -336,12 +398,6 @@ try {
       .select((eb) => eb.fn.countAll().as('n'))
       .executeTakeFirst()
   )?.n;
-  const perTransaction = (micros) => (micros / wardenTransactions).toFixed(1);
-  console.log(
-    `\nwarden process CPU: ${perTransaction(wardenCpuMicros)} µs per transaction ` +
-      `(main thread ${perTransaction(wardenMainCpuMicros)}, ` +
-      `other threads ${perTransaction(wardenCpuMicros - wardenMainCpuMicros)})`,
-  );
   console.log(`journal: ${journalEvents} events recorded`);
 } finally {
   bouncer.stop();

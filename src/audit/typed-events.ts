@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import { TYPES_WITHOUT_TYPE_INDEX, type Database } from '../store/index.js';
 import type { AuditEvent } from './event.js';
@@ -87,5 +88,8 @@ async function* forward(
     }
     if (page.length < ROWS_PER_READ) return;
     after = Number((page.at(-1) as { seq: number }).seq);
+    // The store answers at once (SQLite, synchronously), so without this a long stretch would be
+    // read and handled in one turn of the event loop, holding up every session on this thread.
+    await nextTurn();
   }
 }

@@ -49,4 +49,23 @@ describe('journalEvents', () => {
     expect(new Set(results.map((event) => event.type))).toEqual(new Set(['db.query']));
     expect(results[0]?.request?.command).toBe('SELECT 1');
   });
+
+  // SQLite answers synchronously: without a pause between pages, the whole stretch would be read
+  // in one turn of the event loop, and every session proxied on the thread would wait for it.
+  it('lets the event loop turn between pages', async () => {
+    let turns = 0;
+    let counting = true;
+    const count = () => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    const turnsAtPage: number[] = [];
+    for await (const event of journalEvents(temp.store.db, 0, 1500)) {
+      if (event.seq === 1 || event.seq === 1001) turnsAtPage.push(turns);
+    }
+    counting = false;
+    expect(turnsAtPage).toHaveLength(2);
+    expect(turnsAtPage[1]).toBeGreaterThan(turnsAtPage[0] as number);
+  });
 });
