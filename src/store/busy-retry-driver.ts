@@ -5,7 +5,7 @@ import type {
   Driver,
   QueryCompiler,
   QueryResult,
-  TransactionSettings,
+  SqliteDriver,
 } from 'kysely';
 
 // SQLite's busy timeout waits for another connection's write lock by sleeping in the thread that
@@ -27,12 +27,12 @@ function isBusy(error: unknown): boolean {
 }
 
 export class BusyRetryDriver implements Driver {
-  readonly #driver: Driver;
+  readonly #driver: SqliteDriver;
   readonly #timeoutMs: number;
   readonly #connections = new WeakMap<DatabaseConnection, DatabaseConnection>();
 
   /** @param timeoutMs how long a statement may wait for a lock in all */
-  constructor(driver: Driver, timeoutMs: number) {
+  constructor(driver: SqliteDriver, timeoutMs: number) {
     this.#driver = driver;
     this.#timeoutMs = timeoutMs;
   }
@@ -57,8 +57,9 @@ export class BusyRetryDriver implements Driver {
   }
 
   // Given the retrying connection: the SQLite driver begins, commits and savepoints through it.
-  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return this.#driver.beginTransaction(connection, settings);
+  // SQLite has no transaction settings (isolation levels, access modes) to pass on.
+  beginTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.#driver.beginTransaction(connection);
   }
 
   commitTransaction(connection: DatabaseConnection): Promise<void> {
@@ -74,7 +75,7 @@ export class BusyRetryDriver implements Driver {
     name: string,
     compile: QueryCompiler['compileQuery'],
   ): Promise<void> {
-    return this.#inner('savepoint').call(this.#driver, connection, name, compile);
+    return this.#driver.savepoint(connection, name, compile);
   }
 
   rollbackToSavepoint(
@@ -82,7 +83,7 @@ export class BusyRetryDriver implements Driver {
     name: string,
     compile: QueryCompiler['compileQuery'],
   ): Promise<void> {
-    return this.#inner('rollbackToSavepoint').call(this.#driver, connection, name, compile);
+    return this.#driver.rollbackToSavepoint(connection, name, compile);
   }
 
   releaseSavepoint(
@@ -90,23 +91,15 @@ export class BusyRetryDriver implements Driver {
     name: string,
     compile: QueryCompiler['compileQuery'],
   ): Promise<void> {
-    return this.#inner('releaseSavepoint').call(this.#driver, connection, name, compile);
+    return this.#driver.releaseSavepoint(connection, name, compile);
   }
 
-  releaseConnection(connection: DatabaseConnection): Promise<void> {
-    return this.#driver.releaseConnection(connection);
+  releaseConnection(): Promise<void> {
+    return this.#driver.releaseConnection();
   }
 
   destroy(): Promise<void> {
     return this.#driver.destroy();
-  }
-
-  #inner<K extends 'savepoint' | 'rollbackToSavepoint' | 'releaseSavepoint'>(
-    name: K,
-  ): NonNullable<Driver[K]> {
-    const method = this.#driver[name];
-    if (method === undefined) throw new Error(`the store's driver has no ${name}`);
-    return method;
   }
 
   async #retry<T>(run: () => Promise<T>): Promise<T> {

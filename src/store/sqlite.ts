@@ -1,4 +1,4 @@
-import { Kysely, SqliteDialect, type Driver, type SqliteDialectConfig } from 'kysely';
+import { Kysely, SqliteDialect, SqliteDriver, type Driver, type SqliteDialectConfig } from 'kysely';
 import { BusyRetryDriver } from './busy-retry-driver.js';
 import type { Database } from './schema.js';
 import { openSqliteDatabase, type SqliteOptions } from './sqlite-connection.js';
@@ -22,14 +22,16 @@ export function openSqlite(path: string, options: SqliteOptions): Kysely<Databas
 }
 
 class BusyRetrySqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
   readonly #timeoutMs: number;
 
   constructor(config: SqliteDialectConfig, timeoutMs: number) {
     super(config);
+    this.#config = config;
     this.#timeoutMs = timeoutMs;
   }
 
   override createDriver(): Driver {
-    return new BusyRetryDriver(super.createDriver(), this.#timeoutMs);
+    return new BusyRetryDriver(new SqliteDriver(this.#config), this.#timeoutMs);
   }
 }
