@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journalEvents, openJournal, type AuditEvent } from '../../src/audit/index.js';
+import { countEventLoopTurns } from '../support/event-loop-turns.js';
 import { openTempStore, queryDraft, type TempStore } from './fixtures.js';
 
 async function collect(events: AsyncGenerator<AuditEvent>): Promise<AuditEvent[]> {
@@ -53,18 +54,12 @@ describe('journalEvents', () => {
   // SQLite answers synchronously: without a pause between pages, the whole stretch would be read
   // in one turn of the event loop, and every session proxied on the thread would wait for it.
   it('lets the event loop turn between pages', async () => {
-    let turns = 0;
-    let counting = true;
-    const count = () => {
-      turns++;
-      if (counting) setImmediate(count);
-    };
-    setImmediate(count);
+    const loop = countEventLoopTurns();
     const turnsAtPage: number[] = [];
     for await (const event of journalEvents(temp.store.db, 0, 1500)) {
-      if (event.seq === 1 || event.seq === 1001) turnsAtPage.push(turns);
+      if (event.seq === 1 || event.seq === 1001) turnsAtPage.push(loop.turns());
     }
-    counting = false;
+    loop.stop();
     expect(turnsAtPage).toHaveLength(2);
     expect(turnsAtPage[1]).toBeGreaterThan(turnsAtPage[0] as number);
   });

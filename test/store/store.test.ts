@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.js';
 import { migrationProvider } from '../../src/store/migrations.js';
 import { openSqlite } from '../../src/store/sqlite.js';
+import { countEventLoopTurns } from '../support/event-loop-turns.js';
 
 describe('openStore', () => {
   const dirs: string[] = [];
@@ -176,24 +177,14 @@ describe('openStore', () => {
       return { other, insert, rows, store };
     }
 
-    /** Counts event-loop turns until stopped: none while the thread is blocked. */
-    function countTurns() {
-      let turns = 0;
-      const timer = setInterval(() => turns++, 5);
-      return () => {
-        clearInterval(timer);
-        return turns;
-      };
-    }
-
     // The lock is released by a timer of this thread: a write that slept in SQLite's busy handler
     // would keep it from ever running, and fail after the busy timeout.
     it('waits without blocking the thread, and writes once the lock is released', async () => {
       const { other, insert, rows } = await locked(5000);
-      const stop = countTurns();
+      const loop = countEventLoopTurns();
       setTimeout(() => other.exec('COMMIT'), 100);
       await insert(1);
-      expect(stop()).toBeGreaterThan(3);
+      expect(loop.stop()).toBeGreaterThan(3);
       expect(await rows()).toEqual([1]);
       other.close();
     });
